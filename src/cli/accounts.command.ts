@@ -1,0 +1,53 @@
+// `crier accounts import FILE`: upsert accounts from a CSV and print the import report.
+import { createReadStream } from 'node:fs';
+import { access } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { CLI_ACTOR } from '../domain/actor.js';
+import { CrierError } from '../domain/errors.js';
+import type { AccountImportReport } from '../import/accounts-import.js';
+import { withCliApp } from './cli-app.js';
+import { configFrom, type GlobalOptions } from './main.js';
+
+export function registerAccountCommands(program: Command): void {
+  const accounts = program.command('accounts').description('the accounts directory');
+  accounts
+    .command('import')
+    .description('upsert accounts from a CSV file; exits 1 if any row was rejected')
+    .argument('<file>', 'CSV file: uuid, first_name, last_name, email, phone, language, timezone, email_consent, sms_consent, other columns as attributes')
+    .option('--all-or-nothing', 'apply nothing if any row is rejected')
+    .action(async (file: string, options: { allOrNothing?: boolean }) => {
+      const global = program.opts<GlobalOptions>();
+      await access(file).catch((err: NodeJS.ErrnoException) => {
+        throw new CrierError('not_found', `Cannot read ${file}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`);
+      });
+      const report = await withCliApp(configFrom(global), (app) =>
+        app.accounts.import(createReadStream(file, { highWaterMark: 256 * 1024 }), {
+          allOrNothing: options.allOrNothing,
+          actor: CLI_ACTOR,
+        }),
+      );
+      console.log(global.json ? JSON.stringify(report) : formatReport(file, report));
+      if (report.rejectedRows > 0) process.exitCode = 1;
+    });
+}
+
+export function formatReport(file: string, r: AccountImportReport): string {
+  const n = (v: number) => v.toLocaleString('en-US');
+  const lines = [
+    `${file}: ${n(r.rowsRead)} rows read (delimiter ${JSON.stringify(r.delimiter)})`,
+    r.applied
+      ? `  ${n(r.inserted)} inserted, ${n(r.updated)} updated, ${n(r.unchanged)} unchanged, ${n(r.rejectedRows)} rejected`
+      : `  nothing applied: ${n(r.rejectedRows)} rows rejected and --all-or-nothing was given`,
+  ];
+  if (r.columns.attributes.length > 0) lines.push(`  attributes: ${r.columns.attributes.join(', ')}`);
+  if (r.columns.ignored.length > 0) lines.push(`  ignored columns: ${r.columns.ignored.join(', ')}`);
+  if (r.rejected.length > 0) {
+    lines.push('Rejected:');
+    for (const x of r.rejected) {
+      const where = x.column ? `, ${x.column}` : '';
+      const value = x.value === null ? '' : ` ${JSON.stringify(x.value)}`;
+      lines.push(`  line ${x.line}${where}:${value} ${x.message}`);
+    }
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,130 @@
+// Validation and normalisation of account fields: UUID, email, phone (E.164), language (BCP 47)
+// and time zone (IANA). Pure functions and small caches; no I/O.
+import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
+import { PhoneNumber } from 'libphonenumber-js/core';
+import metadata from 'libphonenumber-js/min/metadata';
+import validator from 'validator';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** The canonical (lower-case) UUID, or null when `raw` is not one. */
+export function normaliseUuid(raw: string): string | null {
+  const v = raw.trim().toLowerCase();
+  return UUID.test(v) ? v : null;
+}
+
+/** The address in lower case, or null when it is not a valid email address. */
+export function normaliseEmail(raw: string): string | null {
+  const v = raw.trim();
+  return v.length <= 254 && validator.isEmail(v) ? v.toLowerCase() : null;
+}
+
+const TRUE = new Set(['1', 'true', 'yes', 'y', 't']);
+const FALSE = new Set(['0', 'false', 'no', 'n', 'f']);
+
+/** 1 or 0 for a yes/no cell, null when it is neither. */
+export function parseConsent(raw: string): 0 | 1 | null {
+  const v = raw.trim().toLowerCase();
+  if (TRUE.has(v)) return 1;
+  if (FALSE.has(v)) return 0;
+  return null;
+}
+
+const languageCache = new Map<string, string | null>();
+
+/** The canonical BCP 47 tag (`fr_ca` → `fr-CA`), or null when it is not a language tag. */
+export function normaliseLanguage(raw: string): string | null {
+  const key = raw.trim();
+  let result = languageCache.get(key);
+  if (result === undefined) {
+    try {
+      const [tag] = Intl.getCanonicalLocales(key.replace(/_/g, '-'));
+      result = tag && /^[a-z]{2,3}(-|$)/.test(tag) ? tag : null;
+    } catch {
+      result = null;
+    }
+    if (languageCache.size < 10_000) languageCache.set(key, result);
+  }
+  return result;
+}
+
+const timeZoneCache = new Map<string, string | null>();
+
+/** The IANA time zone name as the runtime spells it, or null when it is not one. */
+export function normaliseTimeZone(raw: string): string | null {
+  const key = raw.trim();
+  let result = timeZoneCache.get(key);
+  if (result === undefined) {
+    try {
+      result = new Intl.DateTimeFormat('en-US', { timeZone: key }).resolvedOptions().timeZone;
+    } catch {
+      result = null;
+    }
+    if (timeZoneCache.size < 10_000) timeZoneCache.set(key, result);
+  }
+  return result;
+}
+
+// The core class also takes (region, national number, metadata), which its typings leave out.
+const RegionalNumber = PhoneNumber as unknown as new (
+  country: CountryCode,
+  nationalNumber: string,
+  meta: typeof metadata,
+) => PhoneNumber;
+
+const FORMATTING = /[\s().\-/]/g;
+const E164_DIGITS = /^\+[1-9]\d{6,14}$/;
+const DIGITS = /^\d+$/;
+const PREFIX_CACHE_LIMIT = 200_000;
+
+/**
+ * Normalises phone numbers to E.164 with libphonenumber-js. A full parse costs ~12 µs; most
+ * numbers in an import share their first digits with one parsed before, so the region found for
+ * those digits is remembered and the number is checked against that region alone (~1 µs). Only a
+ * number that is valid there takes that path: anything else gets the full parse, so the answer is
+ * always libphonenumber's.
+ */
+export class PhoneNormaliser {
+  private readonly regionByPrefix = new Map<string, { country: CountryCode; callingCodeLength: number }>();
+  private readonly nanpDefault: boolean;
+
+  constructor(private readonly defaultRegion: CountryCode) {
+    this.nanpDefault = parsePhoneNumberFromString('2015550123', defaultRegion)?.countryCallingCode === '1';
+  }
+
+  /** E.164 form, or null when the number is not valid. */
+  normalise(raw: string): string | null {
+    const candidate = this.e164Candidate(raw);
+    if (candidate) {
+      const known = this.regionByPrefix.get(candidate.slice(0, 8));
+      if (known) {
+        const national = candidate.slice(1 + known.callingCodeLength);
+        if (new RegionalNumber(known.country, national, metadata).isValid()) return candidate;
+      }
+    }
+    const parsed = parsePhoneNumberFromString(raw, this.defaultRegion);
+    if (!parsed || !parsed.isValid()) return null;
+    if (parsed.country && this.regionByPrefix.size < PREFIX_CACHE_LIMIT) {
+      this.regionByPrefix.set(parsed.number.slice(0, 8), {
+        country: parsed.country,
+        callingCodeLength: parsed.countryCallingCode.length,
+      });
+    }
+    return parsed.number;
+  }
+
+  /** The E.164 spelling of plain international input, or of a North American national number. */
+  private e164Candidate(raw: string): string | null {
+    const compact = raw.replace(FORMATTING, '');
+    if (E164_DIGITS.test(compact)) return compact;
+    if (this.nanpDefault && DIGITS.test(compact)) {
+      if (compact.length === 10) return `+1${compact}`;
+      if (compact.length === 11 && compact.startsWith('1')) return `+${compact}`;
+    }
+    return null;
+  }
+}
+
+export function isCountryCode(code: string): code is CountryCode {
+  return code in metadata.countries;
+}

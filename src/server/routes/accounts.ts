@@ -1,0 +1,42 @@
+// The accounts directory: import (CSV) and browse.
+import type { FastifyInstance } from 'fastify';
+import type { App } from '../../app.js';
+import { CLI_ACTOR } from '../../domain/actor.js';
+import { csvStream } from '../csv-body.js';
+
+const pageQuery = {
+  type: 'object',
+  properties: {
+    q: { type: 'string', maxLength: 200 },
+    page: { type: 'integer', minimum: 1, default: 1 },
+    pageSize: { type: 'integer', minimum: 1, maximum: 500, default: 50 },
+  },
+  additionalProperties: false,
+} as const;
+
+export function accountRoutes(server: FastifyInstance, app: App): void {
+  server.post<{ Querystring: { allOrNothing?: boolean } }>(
+    '/api/accounts/import',
+    {
+      schema: {
+        querystring: {
+          type: 'object',
+          properties: { allOrNothing: { type: 'boolean', default: false } },
+          additionalProperties: false,
+        },
+      },
+    },
+    async (request) => {
+      const source = await csvStream(request);
+      return app.accounts.import(source, { allOrNothing: request.query.allOrNothing, actor: request.actor ?? CLI_ACTOR });
+    },
+  );
+
+  server.get<{ Querystring: { q?: string; page: number; pageSize: number } }>(
+    '/api/accounts',
+    { schema: { querystring: pageQuery } },
+    async (request) => app.accounts.search(request.query.q, request.query.page, request.query.pageSize),
+  );
+
+  server.get<{ Params: { id: string } }>('/api/accounts/:id', async (request) => app.accounts.get(request.params.id));
+}

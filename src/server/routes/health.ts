@@ -1,0 +1,22 @@
+// Liveness, readiness and Prometheus metrics: public, for load balancers and scrapers.
+import type { FastifyInstance } from 'fastify';
+import type { App } from '../../app.js';
+import { errorBody } from '../errors.js';
+
+export function healthRoutes(server: FastifyInstance, app: App): void {
+  server.get('/healthz', async () => ({ status: 'ok' }));
+
+  server.get('/readyz', async (_request, reply) => {
+    try {
+      await app.store.ping();
+      return { status: 'ready', database: app.store.dialect };
+    } catch (err) {
+      return reply.status(503).send(errorBody('not_ready', `Database unreachable: ${(err as Error).message}`));
+    }
+  });
+
+  server.get('/metrics', async (_request, reply) => {
+    const body = await app.metrics.registry.metrics();
+    return reply.type(app.metrics.registry.contentType).send(body);
+  });
+}

@@ -1,0 +1,69 @@
+// The accounts directory as the HTTP API and the command line see it.
+import type { CountryCode } from 'libphonenumber-js';
+import type { Actor } from '../domain/actor.js';
+import { CrierError } from '../domain/errors.js';
+import { importAccounts, type AccountImportReport } from '../import/accounts-import.js';
+import type { CsvLimits, CsvSource } from '../import/csv-reader.js';
+import { findAccountByUuid, searchAccounts, type AccountRow } from '../store/accounts.queries.js';
+import type { Store } from '../store/store.js';
+
+export interface AccountView {
+  id: string;
+  firstName: string | null;
+  lastName: string | null;
+  email: string | null;
+  phone: string | null;
+  language: string | null;
+  timezone: string | null;
+  consent: { email: boolean; sms: boolean };
+  attributes: Record<string, string>;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  page: number;
+  pageSize: number;
+  total: number;
+}
+
+export function toAccountView(row: AccountRow): AccountView {
+  return {
+    id: row.uuid,
+    firstName: row.first_name,
+    lastName: row.last_name,
+    email: row.email,
+    phone: row.phone,
+    language: row.language,
+    timezone: row.timezone,
+    consent: { email: Number(row.email_consent) === 1, sms: Number(row.sms_consent) === 1 },
+    attributes: JSON.parse(row.attributes) as Record<string, string>,
+    createdAt: new Date(row.created_at).toISOString(),
+    updatedAt: new Date(row.updated_at).toISOString(),
+  };
+}
+
+export class AccountsService {
+  constructor(
+    private readonly deps: { store: Store; limits: CsvLimits; defaultRegion: CountryCode; onImport?: (r: AccountImportReport) => void },
+  ) {}
+
+  async import(source: CsvSource, options: { allOrNothing?: boolean; actor: Actor }): Promise<AccountImportReport> {
+    const report = await importAccounts(this.deps, source, options);
+    this.deps.onImport?.(report);
+    return report;
+  }
+
+  async search(q: string | undefined, page: number, pageSize = 50): Promise<Page<AccountView>> {
+    const { store } = this.deps;
+    const { rows, total } = await searchAccounts(store.db, store.dialect, { q, page, pageSize });
+    return { items: rows.map(toAccountView), page, pageSize, total };
+  }
+
+  async get(uuid: string): Promise<AccountView> {
+    const row = await findAccountByUuid(this.deps.store.db, uuid);
+    if (!row) throw new CrierError('not_found', `No account with UUID ${uuid}`, { id: uuid });
+    return toAccountView(row);
+  }
+}

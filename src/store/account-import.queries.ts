@@ -1,0 +1,113 @@
+// The staging table of an account import. Valid rows are written here as the file streams in,
+// compared with the accounts they would change, and applied in one transaction at the end, so a
+// file that turns out to be fatally broken at its last line has changed nothing.
+import { CompiledQuery } from 'kysely';
+import { inList, insertRows, type BulkColumn } from './bulk.js';
+import type { Db, Dialect } from './store.js';
+
+const STAGE = 'crier_account_import';
+
+export type StagedAction = 'insert' | 'update' | 'unchanged';
+
+export interface AccountValues {
+  first_name: string | null;
+  last_name: string | null;
+  email: string | null;
+  phone: string | null;
+  language: string | null;
+  timezone: string | null;
+  email_consent: number;
+  sms_consent: number;
+  /** JSON text, keys sorted. */
+  attributes: string;
+}
+
+export interface StagedRow extends AccountValues {
+  uuid: string;
+  line: number;
+  action: StagedAction;
+}
+
+const VALUE_COLUMNS = [
+  'first_name',
+  'last_name',
+  'email',
+  'phone',
+  'language',
+  'timezone',
+  'email_consent',
+  'sms_consent',
+  'attributes',
+] as const satisfies readonly (keyof AccountValues)[];
+
+const STAGE_COLUMNS: BulkColumn[] = [
+  { name: 'uuid', pgType: 'text' },
+  { name: 'line', pgType: 'integer' },
+  { name: 'action', pgType: 'text' },
+  ...VALUE_COLUMNS.map((name) => ({ name, pgType: name.endsWith('_consent') ? 'integer' : 'text' })),
+];
+
+export async function createStage(db: Db): Promise<void> {
+  await db.executeQuery(CompiledQuery.raw(`DROP TABLE IF EXISTS ${STAGE}`));
+  await db.executeQuery(
+    CompiledQuery.raw(
+      `CREATE TEMPORARY TABLE ${STAGE} (
+        uuid varchar(36) PRIMARY KEY, line integer NOT NULL, action varchar(16) NOT NULL,
+        first_name text, last_name text, email text, phone text, language text, timezone text,
+        email_consent integer NOT NULL, sms_consent integer NOT NULL, attributes text NOT NULL)`,
+    ),
+  );
+}
+
+export async function dropStage(db: Db): Promise<void> {
+  await db.executeQuery(CompiledQuery.raw(`DROP TABLE IF EXISTS ${STAGE}`));
+}
+
+/**
+ * Stages rows whose UUID is not staged yet. Returns how many were staged: fewer than given means
+ * some UUIDs were already in the file on an earlier line.
+ */
+export async function stageRows(db: Db, dialect: Dialect, rows: readonly StagedRow[]): Promise<number> {
+  const values = rows.map((r) => [r.uuid, r.line, r.action, ...VALUE_COLUMNS.map((c) => r[c])]);
+  return insertRows(db, dialect, STAGE, STAGE_COLUMNS, values, 'ON CONFLICT (uuid) DO NOTHING');
+}
+
+/** The line each of these UUIDs was first staged from. */
+export async function stagedLines(db: Db, dialect: Dialect, uuids: readonly string[]): Promise<Map<string, number>> {
+  const where = inList(dialect, 'uuid', uuids, 'text');
+  const result = await db.executeQuery<{ uuid: string; line: number }>(
+    CompiledQuery.raw(`SELECT uuid, line FROM ${STAGE} WHERE ${where.sql}`, where.params),
+  );
+  return new Map(result.rows.map((r) => [r.uuid, Number(r.line)]));
+}
+
+/** The stored values of the accounts with these UUIDs. */
+export async function existingAccounts(
+  db: Db,
+  dialect: Dialect,
+  uuids: readonly string[],
+): Promise<Map<string, AccountValues>> {
+  const where = inList(dialect, 'uuid', uuids, 'text');
+  const result = await db.executeQuery<AccountValues & { uuid: string }>(
+    CompiledQuery.raw(`SELECT uuid, ${VALUE_COLUMNS.join(', ')} FROM accounts WHERE ${where.sql}`, where.params),
+  );
+  return new Map(result.rows.map((r) => [r.uuid, r]));
+}
+
+/**
+ * Writes every staged insert and update into accounts, as one statement. An account another
+ * import created meanwhile is updated rather than duplicated.
+ */
+export async function applyStage(db: Db, now: number): Promise<number> {
+  const at = Math.trunc(now);
+  const cols = VALUE_COLUMNS.join(', ');
+  const set = [...VALUE_COLUMNS.map((c) => `${c} = excluded.${c}`), 'updated_at = excluded.updated_at'].join(', ');
+  const result = await db.executeQuery(
+    CompiledQuery.raw(
+      `INSERT INTO accounts (uuid, ${cols}, created_at, updated_at)
+       SELECT uuid, ${cols}, ${at}, ${at} FROM ${STAGE} WHERE action <> 'unchanged'
+       ON CONFLICT (uuid) DO UPDATE SET ${set}`,
+    ),
+  );
+  return Number(result.numAffectedRows ?? 0);
+}

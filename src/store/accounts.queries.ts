@@ -1,0 +1,63 @@
+// Reading the accounts directory: search and lookup. Imports write through account-import.queries.
+import { sql, type SelectQueryBuilder } from 'kysely';
+import type { AccountsTable, Database } from './schema.js';
+import type { Db, Dialect } from './store.js';
+
+export type AccountRow = Omit<AccountsTable, 'id'> & { id: number };
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const PHONE_LIKE = /^\+?[\d\s().-]{4,}$/;
+
+export interface AccountSearch {
+  q?: string;
+  page: number;
+  pageSize: number;
+}
+
+export async function searchAccounts(
+  db: Db,
+  dialect: Dialect,
+  search: AccountSearch,
+): Promise<{ rows: AccountRow[]; total: number }> {
+  const filtered = applySearch(db.selectFrom('accounts'), dialect, search.q?.trim() ?? '');
+  const [rows, total] = await Promise.all([
+    filtered
+      .selectAll()
+      .orderBy('last_name')
+      .orderBy('first_name')
+      .orderBy('id')
+      .limit(search.pageSize)
+      .offset((search.page - 1) * search.pageSize)
+      .execute(),
+    filtered.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+  ]);
+  return { rows, total: Number(total.n) };
+}
+
+/**
+ * A UUID is looked up exactly, an email by prefix, a phone by its digits; anything else matches
+ * first or last name (case-insensitive, anywhere in the name).
+ */
+function applySearch<O>(
+  query: SelectQueryBuilder<Database, 'accounts', O>,
+  dialect: Dialect,
+  q: string,
+): SelectQueryBuilder<Database, 'accounts', O> {
+  if (q === '') return query;
+  if (UUID.test(q)) return query.where('uuid', '=', q.toLowerCase());
+  // SQLite's LIKE ignores ASCII case already; PostgreSQL needs ILIKE.
+  const like = (column: 'first_name' | 'last_name' | 'email' | 'phone', pattern: string) =>
+    sql<boolean>`${sql.ref(column)} ${sql.raw(dialect === 'postgres' ? 'ilike' : 'like')} ${pattern} escape '\\'`;
+  if (q.includes('@')) return query.where(like('email', `${escapeLike(q.toLowerCase())}%`));
+  if (PHONE_LIKE.test(q)) return query.where(like('phone', `%${q.replace(/\D/g, '')}%`));
+  const pattern = `%${escapeLike(q)}%`;
+  return query.where((eb) => eb.or([like('first_name', pattern), like('last_name', pattern), like('email', pattern)]));
+}
+
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+export async function findAccountByUuid(db: Db, uuid: string): Promise<AccountRow | undefined> {
+  return db.selectFrom('accounts').selectAll().where('uuid', '=', uuid.toLowerCase()).executeTakeFirst();
+}

@@ -1,0 +1,177 @@
+// Row types of every table, as Kysely sees them. Timestamps are epoch milliseconds (bigint in
+// PostgreSQL, parsed to number; integer in SQLite); flags are 0/1 integers on both dialects so
+// one set of queries serves both. JSON documents are stored as text.
+import type { Generated } from 'kysely';
+
+export interface AccountsTable {
+  id: Generated<number>;
+  uuid: string;
+  first_name: string | null;
+  last_name: string | null;
+  email: string | null;
+  phone: string | null;
+  language: string | null;
+  timezone: string | null;
+  email_consent: number;
+  sms_consent: number;
+  /** JSON object of free attributes (service area, plan, …), usable as merge tags. */
+  attributes: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface UsersTable {
+  id: Generated<number>;
+  email: string;
+  first_name: string;
+  last_name: string;
+  role: string;
+  password_hash: string | null;
+  failed_logins: Generated<number>;
+  locked_until: number | null;
+  disabled_at: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface ApiTokensTable {
+  id: Generated<number>;
+  user_id: number;
+  name: string;
+  token_hash: string;
+  created_at: number;
+  last_used_at: number | null;
+  revoked_at: number | null;
+}
+
+export interface SessionsTable {
+  id: string;
+  user_id: number;
+  csrf_token: string;
+  created_at: number;
+  last_seen_at: number;
+  expires_at: number;
+}
+
+export interface TemplatesTable {
+  id: Generated<number>;
+  name: string;
+  default_language: string;
+  /** JSON: { LANG: { subject, html, text } } or null when the template has no email. */
+  email: string | null;
+  /** JSON: { LANG: { body } } or null when the template has no SMS. */
+  sms: string | null;
+  version: Generated<number>;
+  created_by: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface CommunicationsTable {
+  id: Generated<number>;
+  name: string;
+  status: Generated<string>;
+  step: Generated<string>;
+  version: Generated<number>;
+  template_id: number | null;
+  default_language: string;
+  email: string | null;
+  sms: string | null;
+  created_by: number | null;
+  created_at: number;
+  updated_at: number;
+  sent_by: number | null;
+  send_started_at: number | null;
+  finished_at: number | null;
+  cancelled_by: number | null;
+  recipients_count: Generated<number>;
+  messages_total: Generated<number>;
+  messages_sent: Generated<number>;
+  messages_send_failed: Generated<number>;
+  messages_cancelled: Generated<number>;
+  messages_delivered: Generated<number>;
+  delivery_errors: Generated<number>;
+  /** Highest recipient id already expanded into messages: a restarted launch resumes after it. */
+  expansion_cursor: Generated<number>;
+  expansion_done: Generated<number>;
+  /** Why sending is paused (e.g. provider circuit open), shown to the operator. */
+  wait_reason: string | null;
+}
+
+export interface RecipientsTable {
+  id: Generated<number>;
+  communication_id: number;
+  line: number;
+  account_id: number;
+}
+
+export interface MessagesTable {
+  id: Generated<number>;
+  communication_id: number;
+  account_id: number;
+  channel: string;
+  language: string | null;
+  address: string | null;
+  send_state: string;
+  delivery_state: string | null;
+  attempts: Generated<number>;
+  next_attempt_at: number;
+  lease_owner: string | null;
+  lease_expires_at: number | null;
+  provider: string | null;
+  provider_message_id: string | null;
+  sent_at: number | null;
+  error_code: string | null;
+  error_message: string | null;
+  delivery_error: string | null;
+  delivery_updated_at: number | null;
+  created_at: number;
+}
+
+export interface DeliveryEventsTable {
+  id: Generated<number>;
+  provider: string;
+  /** Deterministic id of the event (the provider's, or a hash of its content): stored once. */
+  event_key: string;
+  message_id: number | null;
+  provider_message_id: string | null;
+  type: string;
+  occurred_at: number;
+  received_at: number;
+  payload: string;
+}
+
+export interface SuppressionsTable {
+  id: Generated<number>;
+  channel: string;
+  address: string;
+  reason: string;
+  source: string | null;
+  created_at: number;
+}
+
+export interface AuditLogTable {
+  id: Generated<number>;
+  at: number;
+  actor_user_id: number | null;
+  actor: string;
+  action: string;
+  target_type: string;
+  target_id: string | null;
+  summary: string;
+  details: string | null;
+}
+
+export interface Database {
+  accounts: AccountsTable;
+  users: UsersTable;
+  api_tokens: ApiTokensTable;
+  sessions: SessionsTable;
+  templates: TemplatesTable;
+  communications: CommunicationsTable;
+  recipients: RecipientsTable;
+  messages: MessagesTable;
+  delivery_events: DeliveryEventsTable;
+  suppressions: SuppressionsTable;
+  audit_log: AuditLogTable;
+}

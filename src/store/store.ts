@@ -1,0 +1,117 @@
+// Opens the database: a SQLite file by default, PostgreSQL for a postgres:// URL. One Kysely
+// interface over both; the dialect name is kept for the few hot paths that differ.
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type MigrationResultSet } from 'kysely';
+import pg from 'pg';
+import { CrierError } from '../domain/errors.js';
+import { migrations } from './migrations/index.js';
+import type { Dialect } from './migrations/helpers.js';
+import type { Database } from './schema.js';
+
+export type { Dialect } from './migrations/helpers.js';
+export type Db = Kysely<Database>;
+
+export interface Store {
+  readonly db: Db;
+  readonly dialect: Dialect;
+  /** Where the data lives, with any password hidden: for logs and messages. */
+  readonly location: string;
+  /**
+   * Runs `work` on a connection of its own, for long jobs (imports) that keep temporary tables:
+   * on SQLite a second connection to the same file, so the shared one stays free for the API;
+   * on PostgreSQL one pooled connection held for the duration.
+   */
+  dedicated<T>(work: (db: Db) => Promise<T>): Promise<T>;
+  ping(): Promise<void>;
+  migrate(): Promise<MigrationResultSet>;
+  close(): Promise<void>;
+}
+
+export function isPostgresUrl(url: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(url);
+}
+
+export function openStore(url: string, options: { poolSize?: number } = {}): Store {
+  return isPostgresUrl(url) ? openPostgres(url, options.poolSize ?? 10) : openSqlite(url);
+}
+
+const PG_INT8 = 20;
+const PG_NUMERIC = 1700;
+
+function openPostgres(url: string, poolSize: number): Store {
+  // bigint ids, counters and epoch-millisecond timestamps stay well inside 2^53: read them as numbers.
+  const types = {
+    getTypeParser(oid: number, format?: 'text' | 'binary') {
+      if (oid === PG_INT8 || oid === PG_NUMERIC) return (value: string) => Number(value);
+      return pg.types.getTypeParser(oid, format);
+    },
+  } as pg.CustomTypesConfig;
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, types });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return makeStore(db, 'postgres', url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@'), (work) =>
+    db.connection().execute(work),
+  );
+}
+
+function openSqlite(path: string): Store {
+  const file = resolve(path.replace(/^sqlite:(\/\/)?/, ''));
+  mkdirSync(dirname(file), { recursive: true });
+  const connect = () => {
+    const handle = new SqliteDatabase(file);
+    handle.pragma('journal_mode = WAL');
+    handle.pragma('synchronous = NORMAL');
+    handle.pragma('foreign_keys = ON');
+    handle.pragma('busy_timeout = 10000');
+    // Temporary tables of imports may hold a million rows: keep them in a file, not in memory.
+    handle.pragma('temp_store = FILE');
+    return handle;
+  };
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: connect() }) });
+  return makeStore(db, 'sqlite', file, async (work) => {
+    const own = new Kysely<Database>({ dialect: new SqliteDialect({ database: connect() }) });
+    try {
+      return await work(own);
+    } finally {
+      await own.destroy();
+    }
+  });
+}
+
+function makeStore(
+  db: Db,
+  dialect: Dialect,
+  location: string,
+  dedicated: <T>(work: (db: Db) => Promise<T>) => Promise<T>,
+): Store {
+  return {
+    db,
+    dialect,
+    location,
+    dedicated,
+    async ping() {
+      await sql`select 1`.execute(db);
+    },
+    async migrate() {
+      const migrator = new Migrator({
+        db,
+        provider: { getMigrations: async () => migrations },
+        migrationTableName: 'crier_migrations',
+        migrationLockTableName: 'crier_migrations_lock',
+      });
+      const result = await migrator.migrateToLatest();
+      if (result.error) {
+        const failed = result.results?.find((r) => r.status === 'Error');
+        throw new CrierError(
+          'internal',
+          `Migration ${failed?.migrationName ?? '(unknown)'} failed: ${(result.error as Error).message}`,
+        );
+      }
+      return result;
+    },
+    async close() {
+      await db.destroy();
+    },
+  };
+}
