@@ -2,8 +2,8 @@
 // compared with the accounts they would change, and applied in one transaction at the end, so a
 // file that turns out to be fatally broken at its last line has changed nothing.
 import { CompiledQuery } from 'kysely';
-import { inList, insertRows, type BulkColumn } from './bulk.js';
-import type { Db, Dialect } from './store.js';
+import { insertRows, prepared, type BulkColumn } from './bulk.js';
+import type { Connection, Db } from './store.js';
 
 const STAGE = 'crier_account_import';
 
@@ -52,7 +52,7 @@ export async function createStage(db: Db): Promise<void> {
   await db.executeQuery(
     CompiledQuery.raw(
       `CREATE TEMPORARY TABLE ${STAGE} (
-        uuid varchar(36) PRIMARY KEY, line integer NOT NULL, action varchar(16) NOT NULL,
+        uuid varchar(36) NOT NULL, line integer NOT NULL, action varchar(16) NOT NULL,
         first_name text, last_name text, email text, phone text, language text, timezone text,
         email_consent integer NOT NULL, sms_consent integer NOT NULL, attributes text NOT NULL)`,
     ),
@@ -63,35 +63,30 @@ export async function dropStage(db: Db): Promise<void> {
   await db.executeQuery(CompiledQuery.raw(`DROP TABLE IF EXISTS ${STAGE}`));
 }
 
-/**
- * Stages rows whose UUID is not staged yet. Returns how many were staged: fewer than given means
- * some UUIDs were already in the file on an earlier line.
- */
-export async function stageRows(db: Db, dialect: Dialect, rows: readonly StagedRow[]): Promise<number> {
+/** Stages rows; the caller has already dropped duplicate UUIDs (no index here keeps inserts cheap). */
+export async function stageRows(conn: Connection, rows: readonly StagedRow[]): Promise<void> {
   const values = rows.map((r) => [r.uuid, r.line, r.action, ...VALUE_COLUMNS.map((c) => r[c])]);
-  return insertRows(db, dialect, STAGE, STAGE_COLUMNS, values, 'ON CONFLICT (uuid) DO NOTHING');
-}
-
-/** The line each of these UUIDs was first staged from. */
-export async function stagedLines(db: Db, dialect: Dialect, uuids: readonly string[]): Promise<Map<string, number>> {
-  const where = inList(dialect, 'uuid', uuids, 'text');
-  const result = await db.executeQuery<{ uuid: string; line: number }>(
-    CompiledQuery.raw(`SELECT uuid, line FROM ${STAGE} WHERE ${where.sql}`, where.params),
-  );
-  return new Map(result.rows.map((r) => [r.uuid, Number(r.line)]));
+  await insertRows(conn, STAGE, STAGE_COLUMNS, values);
 }
 
 /** The stored values of the accounts with these UUIDs. */
 export async function existingAccounts(
-  db: Db,
-  dialect: Dialect,
+  conn: Connection,
   uuids: readonly string[],
 ): Promise<Map<string, AccountValues>> {
-  const where = inList(dialect, 'uuid', uuids, 'text');
-  const result = await db.executeQuery<AccountValues & { uuid: string }>(
-    CompiledQuery.raw(`SELECT uuid, ${VALUE_COLUMNS.join(', ')} FROM accounts WHERE ${where.sql}`, where.params),
-  );
-  return new Map(result.rows.map((r) => [r.uuid, r]));
+  const select = `SELECT uuid, ${VALUE_COLUMNS.join(', ')} FROM accounts`;
+  let rows: (AccountValues & { uuid: string })[];
+  if (conn.sqlite) {
+    // One prepared statement for every batch: the UUIDs travel as one JSON array parameter.
+    const statement = prepared(conn.sqlite, `${select} WHERE uuid IN (SELECT value FROM json_each(?))`);
+    rows = statement.all(JSON.stringify(uuids)) as typeof rows;
+  } else {
+    const result = await conn.db.executeQuery<AccountValues & { uuid: string }>(
+      CompiledQuery.raw(`${select} WHERE uuid = ANY($1::text[])`, [uuids]),
+    );
+    rows = result.rows;
+  }
+  return new Map(rows.map((r) => [r.uuid, r]));
 }
 
 /**

@@ -1,8 +1,9 @@
-// Set-wise statements for hot paths, written by hand because they differ by dialect: SQLite
-// takes multi-row VALUES (bounded by its 32,766 parameters), PostgreSQL takes one array per
-// column through unnest(), a single statement whatever the row count.
+// Set-wise statements for hot paths, written by hand because they differ by dialect. On SQLite
+// one prepared single-row INSERT run in a loop inside a transaction is fastest (~2 µs a row,
+// half the cost of multi-row VALUES, which SQLite must parse anew each time); PostgreSQL takes
+// one array per column through unnest(): a single round trip whatever the row count.
 import { CompiledQuery } from 'kysely';
-import type { Db, Dialect } from './store.js';
+import type { Connection, Dialect, SqliteHandle } from './store.js';
 
 export interface BulkColumn {
   name: string;
@@ -10,15 +11,13 @@ export interface BulkColumn {
   pgType: string;
 }
 
-const SQLITE_MAX_PARAMS = 32_000;
 
 /**
  * INSERT INTO table (columns) VALUES … `suffix` (e.g. an ON CONFLICT clause). Returns the number
  * of rows the database reports as inserted.
  */
 export async function insertRows(
-  db: Db,
-  dialect: Dialect,
+  conn: Connection,
   table: string,
   columns: readonly BulkColumn[],
   rows: readonly unknown[][],
@@ -26,22 +25,33 @@ export async function insertRows(
 ): Promise<number> {
   if (rows.length === 0) return 0;
   const names = columns.map((c) => c.name).join(', ');
-  if (dialect === 'postgres') {
+  if (conn.dialect === 'postgres') {
     const arrays = columns.map((_, i) => rows.map((r) => r[i] ?? null));
     const unnest = columns.map((c, i) => `$${i + 1}::${c.pgType}[]`).join(', ');
     const sql = `INSERT INTO ${table} (${names}) SELECT * FROM unnest(${unnest}) ${suffix}`;
-    const result = await db.executeQuery(CompiledQuery.raw(sql, arrays));
+    const result = await conn.db.executeQuery(CompiledQuery.raw(sql, arrays));
     return Number(result.numAffectedRows ?? 0);
   }
-  const perStatement = Math.max(1, Math.floor(SQLITE_MAX_PARAMS / columns.length));
-  const tuple = `(${columns.map(() => '?').join(', ')})`;
+  return insertPrepared(conn.sqlite!, `INSERT INTO ${table} (${names}) VALUES (${columns.map(() => '?').join(', ')}) ${suffix}`, rows);
+}
+
+const statements = new WeakMap<SqliteHandle, Map<string, ReturnType<SqliteHandle['prepare']>>>();
+
+/** A prepared statement of this handle, prepared once. */
+export function prepared(handle: SqliteHandle, sql: string): ReturnType<SqliteHandle['prepare']> {
+  let cache = statements.get(handle);
+  if (!cache) statements.set(handle, (cache = new Map()));
+  let statement = cache.get(sql);
+  if (!statement) cache.set(sql, (statement = handle.prepare(sql)));
+  return statement;
+}
+
+function insertPrepared(handle: SqliteHandle, sql: string, rows: readonly unknown[][]): number {
+  const run = prepared(handle, sql);
   let affected = 0;
-  for (let start = 0; start < rows.length; start += perStatement) {
-    const slice = rows.slice(start, start + perStatement);
-    const sql = `INSERT INTO ${table} (${names}) VALUES ${Array(slice.length).fill(tuple).join(', ')} ${suffix}`;
-    const result = await db.executeQuery(CompiledQuery.raw(sql, slice.flat()));
-    affected += Number(result.numAffectedRows ?? 0);
-  }
+  handle.transaction(() => {
+    for (const row of rows) affected += run.run(row).changes;
+  })();
   return affected;
 }
 

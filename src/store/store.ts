@@ -12,10 +12,17 @@ import type { Database } from './schema.js';
 
 export type { Dialect } from './migrations/helpers.js';
 export type Db = Kysely<Database>;
+export type SqliteHandle = SqliteDatabase.Database;
 
-export interface Store {
+/** A way to the database: Kysely for everything, the raw SQLite handle for prepared hot paths. */
+export interface Connection {
   readonly db: Db;
   readonly dialect: Dialect;
+  /** The better-sqlite3 handle behind `db` on SQLite; null on PostgreSQL. */
+  readonly sqlite: SqliteHandle | null;
+}
+
+export interface Store extends Connection {
   /** Where the data lives, with any password hidden: for logs and messages. */
   readonly location: string;
   /**
@@ -23,7 +30,7 @@ export interface Store {
    * on SQLite a second connection to the same file, so the shared one stays free for the API;
    * on PostgreSQL one pooled connection held for the duration.
    */
-  dedicated<T>(work: (db: Db) => Promise<T>): Promise<T>;
+  dedicated<T>(work: (conn: Connection) => Promise<T>): Promise<T>;
   ping(): Promise<void>;
   migrate(): Promise<MigrationResultSet>;
   close(): Promise<void>;
@@ -50,8 +57,9 @@ function openPostgres(url: string, poolSize: number): Store {
   } as pg.CustomTypesConfig;
   const pool = new pg.Pool({ connectionString: url, max: poolSize, types });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  return makeStore(db, 'postgres', url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@'), (work) =>
-    db.connection().execute(work),
+  const location = url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
+  return makeStore({ db, dialect: 'postgres', sqlite: null }, location, (work) =>
+    db.connection().execute((own) => work({ db: own, dialect: 'postgres', sqlite: null })),
   );
 }
 
@@ -68,11 +76,17 @@ function openSqlite(path: string): Store {
     handle.pragma('temp_store = FILE');
     return handle;
   };
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: connect() }) });
-  return makeStore(db, 'sqlite', file, async (work) => {
-    const own = new Kysely<Database>({ dialect: new SqliteDialect({ database: connect() }) });
+  const main = connect();
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: main }) });
+  return makeStore({ db, dialect: 'sqlite', sqlite: main }, file, async (work) => {
+    const handle = connect();
+    // Long jobs touch many pages of large indexes; a larger page cache (64 MiB for the main
+    // database, 32 MiB for temporary tables) saves most of their random I/O.
+    handle.pragma('cache_size = -65536');
+    handle.pragma('temp.cache_size = -32768');
+    const own = new Kysely<Database>({ dialect: new SqliteDialect({ database: handle }) });
     try {
-      return await work(own);
+      return await work({ db: own, dialect: 'sqlite', sqlite: handle });
     } finally {
       await own.destroy();
     }
@@ -80,14 +94,13 @@ function openSqlite(path: string): Store {
 }
 
 function makeStore(
-  db: Db,
-  dialect: Dialect,
+  conn: Connection,
   location: string,
-  dedicated: <T>(work: (db: Db) => Promise<T>) => Promise<T>,
+  dedicated: <T>(work: (conn: Connection) => Promise<T>) => Promise<T>,
 ): Store {
+  const { db } = conn;
   return {
-    db,
-    dialect,
+    ...conn,
     location,
     dedicated,
     async ping() {

@@ -24,9 +24,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('created_at', ts, (c) => c.notNull())
     .addColumn('updated_at', ts, (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('accounts_email').on('accounts').column('email').execute();
-  await db.schema.createIndex('accounts_phone').on('accounts').column('phone').execute();
-  await db.schema.createIndex('accounts_last_name').on('accounts').columns(['last_name', 'first_name']).execute();
+  // Only the UUID is indexed: every other index would slow a million-row import several times
+  // over, and directory search by name or email scans (tens of milliseconds per 100k accounts).
 
   await db.schema
     .createTable('users')
