@@ -3,7 +3,19 @@
 import pino, { type Logger } from 'pino';
 import { Registry, collectDefaultMetrics, Counter } from 'prom-client';
 import type { Config } from './config.js';
+import { ContentRenderer } from './content/render.js';
+import { createProviders, type Providers } from './providers/registry.js';
 import { AccountsService } from './services/accounts.service.js';
+import { CommunicationsService } from './services/communications.service.js';
+import { PreviewService } from './services/preview.service.js';
+import { ReviewService } from './services/review.service.js';
+import { SendingService } from './services/sending.service.js';
+import { engineExec, type SqlExec } from './store/engine/sql-exec.js';
+import { Dispatcher } from './sending/dispatcher.js';
+import { UnsubscribeLinks } from './sending/unsubscribe.js';
+import { TemplatesService } from './services/templates.service.js';
+import { createAuthServices, type AuthServices } from './services/auth.services.js';
+import type { PasswordHasher } from './services/passwords.js';
 import { openStore, type Store } from './store/store.js';
 
 export interface Metrics {
@@ -17,6 +29,20 @@ export interface App {
   store: Store;
   metrics: Metrics;
   accounts: AccountsService;
+  /** Users, sessions, API tokens, the setup link and the audit log. */
+  auth: AuthServices;
+  renderer: ContentRenderer;
+  providers: Providers;
+  templates: TemplatesService;
+  communications: CommunicationsService;
+  review: ReviewService;
+  preview: PreviewService;
+  /** The sending engine's SQL executor (prepared statements on SQLite, the pool on PostgreSQL). */
+  engine: SqlExec;
+  sending: SendingService;
+  unsubscribe: UnsubscribeLinks;
+  /** A sender for this process: `crier serve` (embedded) and `crier worker` start one. */
+  createDispatcher(): Dispatcher;
   close(): Promise<void>;
 }
 
@@ -25,8 +51,14 @@ export const REDACTED_LOG_PATHS = [
   'req.headers.authorization',
   'req.headers.cookie',
   'res.headers["set-cookie"]',
+  'req.headers["x-csrf-token"]',
   '*.password',
+  '*.passwordHash',
+  '*.password_hash',
   '*.token',
+  '*.token_hash',
+  '*.csrfToken',
+  '*.sessionId',
   '*.apiKey',
 ];
 
@@ -34,7 +66,15 @@ export function createLogger(config: Config, destination?: pino.DestinationStrea
   return pino({ level: config.logLevel, redact: { paths: REDACTED_LOG_PATHS, censor: '[redacted]' } }, destination);
 }
 
-export async function createApp(config: Config, options: { logger?: Logger; migrate?: boolean } = {}): Promise<App> {
+export interface AppOptions {
+  logger?: Logger;
+  migrate?: boolean;
+  /** The clock for expiries and audit times (default Date.now); tests pass a fake one. */
+  now?: () => number;
+  hasher?: PasswordHasher;
+}
+
+export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
   const logger = options.logger ?? createLogger(config);
   const store = openStore(config.databaseUrl);
   try {
@@ -74,13 +114,42 @@ export async function createApp(config: Config, options: { logger?: Logger; migr
     },
   });
 
+  const auth = createAuthServices({ config, store, logger, now: options.now ?? Date.now, hasher: options.hasher });
+  const now = options.now ?? Date.now;
+  const renderer = new ContentRenderer();
+  const providers = await createProviders({ config, store });
+  const templates = new TemplatesService({ store, renderer, now });
+  const communications = new CommunicationsService({ store, now });
+  const review = new ReviewService({ store, renderer, communications, smsSegmentWarning: config.smsSegmentWarning });
+  const preview = new PreviewService({ store, config, renderer, communications, providers });
+  const engine = engineExec(store);
+  const sending = new SendingService({ exec: engine, communications, review, now });
+  const unsubscribe = await UnsubscribeLinks.load(store.db, config.publicUrl);
+  const createDispatcher = () => {
+    const dispatcher = new Dispatcher({ exec: engine, config, providers, renderer, unsubscribe, logger, now });
+    sending.onWork = () => dispatcher.wake();
+    return dispatcher;
+  };
+
   return {
     config,
     logger,
     store,
     metrics,
     accounts,
+    auth,
+    renderer,
+    providers,
+    templates,
+    communications,
+    review,
+    preview,
+    engine,
+    sending,
+    unsubscribe,
+    createDispatcher,
     async close() {
+      await Promise.all([...new Set(Object.values(providers))].map((p) => p.close?.()));
       await store.close();
     },
   };

@@ -12,6 +12,17 @@ const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 const optionalText = z.string().trim().min(1).optional();
+/** Whether to believe X-Forwarded-* headers: yes/no, or the proxies' addresses (comma-separated). */
+const trustProxy = z
+  .string()
+  .trim()
+  .min(1)
+  .transform((v): boolean | string[] => {
+    const lower = v.toLowerCase();
+    if (['true', 'yes', '1'].includes(lower)) return true;
+    if (['false', 'no', '0'].includes(lower)) return false;
+    return v.split(',').map((a) => a.trim()).filter((a) => a !== '');
+  });
 
 /** Every setting, by the name it has in the environment. Defaults suit the embedded start. */
 const settings = z
@@ -21,8 +32,9 @@ const settings = z
     DATABASE_URL: z.string().min(1).default('./data/crier.db'),
     CRIER_PUBLIC_URL: z.url().optional(),
     CRIER_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-    CRIER_EMAIL_PROVIDER: z.enum(['sandbox', 'smtp', 'sendgrid', 'mailgun']).default('sandbox'),
-    CRIER_SMS_PROVIDER: z.enum(['sandbox', 'twilio']).default('sandbox'),
+    // Built in: sandbox; smtp, sendgrid and mailgun are coming; other names come from CRIER_PROVIDER_MODULES.
+    CRIER_EMAIL_PROVIDER: z.string().regex(/^[a-z][a-z0-9_-]*$/, 'must be a provider name such as sandbox or sendgrid').default('sandbox'),
+    CRIER_SMS_PROVIDER: z.string().regex(/^[a-z][a-z0-9_-]*$/, 'must be a provider name such as sandbox or twilio').default('sandbox'),
     CRIER_EMAIL_FROM: z.string().min(3).default('Crier <crier@localhost>'),
     CRIER_EMAIL_REPLY_TO: optionalText,
     CRIER_DEFAULT_REGION: z
@@ -34,7 +46,32 @@ const settings = z
     CRIER_IMPORT_MAX_ROWS: positiveInt.default(2_000_000),
     CRIER_IMPORT_MAX_FIELD_CHARS: positiveInt.default(65_536),
     CRIER_SHUTDOWN_GRACE_MS: positiveInt.default(10_000),
+    CRIER_SMS_SEGMENT_WARNING: positiveInt.default(3),
+    CRIER_SENDER: bool.default(true),
+    CRIER_EMAIL_RATE_LIMIT: z.coerce.number().nonnegative().default(0),
+    CRIER_SMS_RATE_LIMIT: z.coerce.number().nonnegative().default(0),
+    CRIER_EMAIL_CONCURRENCY: positiveInt.optional(),
+    CRIER_SMS_CONCURRENCY: positiveInt.optional(),
+    CRIER_SEND_BATCHES_IN_FLIGHT: positiveInt.default(4),
+    CRIER_SEND_MAX_ATTEMPTS: positiveInt.default(6),
+    CRIER_SEND_RETRY_BASE_MS: positiveInt.default(2000),
+    CRIER_SEND_RETRY_MAX_MS: positiveInt.default(600_000),
+    CRIER_LEASE_SECONDS: positiveInt.default(60),
+    CRIER_CIRCUIT_OPEN_AFTER_SECONDS: positiveInt.default(30),
+    CRIER_CIRCUIT_PROBE_SECONDS: positiveInt.default(15),
+    CRIER_EXPANSION_CHUNK: positiveInt.default(20_000),
+    CRIER_DELIVERY_REPORT_HOURS: positiveInt.default(72),
+    CRIER_SANDBOX_DELIVERY_DELAY_MS: z.coerce.number().int().nonnegative().default(2000),
+    CRIER_PROVIDER_MODULES: z.string().optional(),
     CRIER_METRICS: bool.default(true),
+    CRIER_METRICS_TOKEN: optionalText,
+    CRIER_TRUST_PROXY: trustProxy.default(false),
+    CRIER_SECURE_COOKIES: bool.default(false),
+    CRIER_SESSION_IDLE_MINUTES: positiveInt.default(30),
+    CRIER_SESSION_MAX_HOURS: positiveInt.default(12),
+    CRIER_LOGIN_MAX_FAILURES: positiveInt.default(5),
+    CRIER_LOGIN_LOCKOUT_MINUTES: positiveInt.default(15),
+    CRIER_LOGIN_RATE_LIMIT: positiveInt.default(10),
     SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must start with smtp:// or smtps://').optional(),
     SENDGRID_API_KEY: optionalText,
     SENDGRID_BASE_URL: z.url().default('https://api.sendgrid.com'),
@@ -81,6 +118,7 @@ export const SECRET_SETTINGS: ReadonlySet<string> = new Set([
   'MAILGUN_API_KEY',
   'MAILGUN_WEBHOOK_SIGNING_KEY',
   'TWILIO_AUTH_TOKEN',
+  'CRIER_METRICS_TOKEN',
 ]);
 
 export interface Config {
@@ -92,9 +130,44 @@ export interface Config {
   defaultRegion: CountryCode;
   imports: { maxBytes: number; maxRows: number; maxFieldChars: number };
   shutdownGraceMs: number;
+  /** Review warns when an SMS takes more segments than this. */
+  smsSegmentWarning: number;
+  sending: SendingConfig;
   metrics: boolean;
+  /** When set, GET /metrics asks for `Authorization: Bearer <this>`. */
+  metricsToken: string | undefined;
+  /** Behind a TLS-terminating proxy: trust its X-Forwarded-* headers; always mark cookies Secure. */
+  http: { trustProxy: boolean | string[]; secureCookies: boolean };
+  auth: {
+    sessionIdleMs: number;
+    sessionMaxMs: number;
+    /** Failed sign-ins in a row that lock an account, and for how long. */
+    maxFailedSignIns: number;
+    lockoutMs: number;
+    /** Sign-in attempts per minute from one address. */
+    signInsPerMinute: number;
+  };
   /** Everything as validated, by setting name, for providers and later features. */
   settings: Settings;
+}
+
+export interface SendingConfig {
+  /** Whether `crier serve` runs the sender too (the embedded default). */
+  inServe: boolean;
+  /** Messages per second per channel across all workers; 0 keeps the provider's own limit. */
+  rateLimit: { email: number; sms: number };
+  /** Requests in flight per worker per channel; undefined keeps the provider's own. */
+  concurrency: { email: number | undefined; sms: number | undefined };
+  batchesInFlight: number;
+  retry: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number };
+  leaseMs: number;
+  breaker: { openAfterMs: number; probeEveryMs: number };
+  expansionChunk: number;
+  /** After this long without a final report, a sent message's delivery state is "no report". */
+  deliveryReportMs: number;
+  sandboxDeliveryDelayMs: number;
+  /** Extra provider modules (paths), each exporting `providers: { name, create(deps) }[]`. */
+  providerModules: string[];
 }
 
 export interface ConfigSources {
@@ -142,7 +215,30 @@ export function loadConfig(sources: ConfigSources = {}): Config {
       maxFieldChars: s.CRIER_IMPORT_MAX_FIELD_CHARS,
     },
     shutdownGraceMs: s.CRIER_SHUTDOWN_GRACE_MS,
+    smsSegmentWarning: s.CRIER_SMS_SEGMENT_WARNING,
+    sending: {
+      inServe: s.CRIER_SENDER,
+      rateLimit: { email: s.CRIER_EMAIL_RATE_LIMIT, sms: s.CRIER_SMS_RATE_LIMIT },
+      concurrency: { email: s.CRIER_EMAIL_CONCURRENCY, sms: s.CRIER_SMS_CONCURRENCY },
+      batchesInFlight: s.CRIER_SEND_BATCHES_IN_FLIGHT,
+      retry: { maxAttempts: s.CRIER_SEND_MAX_ATTEMPTS, baseDelayMs: s.CRIER_SEND_RETRY_BASE_MS, maxDelayMs: s.CRIER_SEND_RETRY_MAX_MS },
+      leaseMs: s.CRIER_LEASE_SECONDS * 1000,
+      breaker: { openAfterMs: s.CRIER_CIRCUIT_OPEN_AFTER_SECONDS * 1000, probeEveryMs: s.CRIER_CIRCUIT_PROBE_SECONDS * 1000 },
+      expansionChunk: s.CRIER_EXPANSION_CHUNK,
+      deliveryReportMs: s.CRIER_DELIVERY_REPORT_HOURS * 3_600_000,
+      sandboxDeliveryDelayMs: s.CRIER_SANDBOX_DELIVERY_DELAY_MS,
+      providerModules: (s.CRIER_PROVIDER_MODULES ?? '').split(',').map((m) => m.trim()).filter(Boolean),
+    },
     metrics: s.CRIER_METRICS,
+    metricsToken: s.CRIER_METRICS_TOKEN,
+    http: { trustProxy: s.CRIER_TRUST_PROXY, secureCookies: s.CRIER_SECURE_COOKIES },
+    auth: {
+      sessionIdleMs: s.CRIER_SESSION_IDLE_MINUTES * 60_000,
+      sessionMaxMs: s.CRIER_SESSION_MAX_HOURS * 3_600_000,
+      maxFailedSignIns: s.CRIER_LOGIN_MAX_FAILURES,
+      lockoutMs: s.CRIER_LOGIN_LOCKOUT_MINUTES * 60_000,
+      signInsPerMinute: s.CRIER_LOGIN_RATE_LIMIT,
+    },
     settings: s,
   };
 }

@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { CLI_ACTOR } from '../domain/actor.js';
 import { CrierError } from '../domain/errors.js';
 import type { AccountImportReport } from '../import/accounts-import.js';
+import { apiClientFrom } from './api-client.js';
 import { withCliApp } from './cli-app.js';
 import { configFrom, type GlobalOptions } from './main.js';
 
@@ -20,12 +21,17 @@ export function registerAccountCommands(program: Command): void {
       await access(file).catch((err: NodeJS.ErrnoException) => {
         throw new CrierError('not_found', `Cannot read ${file}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`);
       });
-      const report = await withCliApp(configFrom(global), (app) =>
-        app.accounts.import(createReadStream(file, { highWaterMark: 256 * 1024 }), {
-          allOrNothing: options.allOrNothing,
-          actor: CLI_ACTOR,
-        }),
-      );
+      const csv = () => createReadStream(file, { highWaterMark: 256 * 1024 });
+      // With --api/--token (or CRIER_API_URL/CRIER_API_TOKEN) the server imports, as the token's user.
+      const api = apiClientFrom(global);
+      const report = api
+        ? await api.request<AccountImportReport>('POST', `/api/accounts/import?allOrNothing=${options.allOrNothing === true}`, {
+            stream: csv(),
+            contentType: 'text/csv',
+          })
+        : await withCliApp(configFrom(global), (app) =>
+            app.accounts.import(csv(), { allOrNothing: options.allOrNothing, actor: CLI_ACTOR }),
+          );
       console.log(global.json ? JSON.stringify(report) : formatReport(file, report));
       if (report.rejectedRows > 0) process.exitCode = 1;
     });

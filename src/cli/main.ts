@@ -4,12 +4,19 @@ import { Command, Option } from 'commander';
 import { loadConfig, type Config } from '../config.js';
 import { CrierError } from '../domain/errors.js';
 import { registerAccountCommands } from './accounts.command.js';
+import { registerCommsCommands } from './comms.command.js';
 import { registerDemoCommands } from './demo.command.js';
 import { registerServeCommands } from './serve.command.js';
+import { registerTemplateCommands } from './templates.command.js';
+import { registerTokenCommands } from './tokens.command.js';
+import { registerUserCommands } from './users.command.js';
 
 export interface GlobalOptions {
   database?: string;
   json?: boolean;
+  /** Act through a running server (see api-client.ts) instead of opening the database. */
+  api?: string;
+  token?: string;
 }
 
 /** The config with the command line's --database (and any other overrides) applied. */
@@ -23,11 +30,17 @@ const program = new Command('crier')
   .description('Crier: mass email and SMS to the accounts in a CSV, tracked to the last message')
   .addOption(new Option('--database <url>', 'postgres://… URL or SQLite file path (else DATABASE_URL, else ./data/crier.db)'))
   .option('--json', 'machine-readable output')
+  .option('--api <url>', 'act through the Crier server at this URL (else CRIER_API_URL), where a command supports it')
+  .option('--token <token>', 'API token for --api (else CRIER_API_TOKEN; the variable keeps it out of process lists)')
   .showHelpAfterError();
 
 registerServeCommands(program);
 registerAccountCommands(program);
 registerDemoCommands(program);
+registerUserCommands(program);
+registerTokenCommands(program);
+registerTemplateCommands(program);
+registerCommsCommands(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -10,6 +10,12 @@ export type ErrorCode =
   | 'stale_version'
   | 'unauthorized'
   | 'forbidden'
+  | 'invalid_credentials'
+  | 'csrf_failed'
+  | 'rate_limited'
+  | 'setup_done'
+  | 'setup_token_invalid'
+  | 'last_admin'
   | 'payload_too_large'
   | 'unsupported_media_type'
   | 'import_not_csv'
@@ -19,6 +25,10 @@ export type ErrorCode =
   | 'import_too_many_rows'
   | 'import_malformed'
   | 'import_rejected_rows'
+  | 'content_invalid'
+  | 'render_failed'
+  | 'send_refused'
+  | 'provider_failed'
   | 'config_invalid'
   | 'internal';
 
@@ -45,12 +55,17 @@ export function httpStatusFor(code: ErrorCode): number {
     case 'import_rejected_rows':
       return 400;
     case 'unauthorized':
+    case 'invalid_credentials':
       return 401;
     case 'forbidden':
+    case 'csrf_failed':
+    case 'setup_token_invalid':
       return 403;
     case 'not_found':
       return 404;
     case 'conflict':
+    case 'setup_done':
+    case 'last_admin':
     case 'invalid_transition':
     case 'stale_version':
       return 409;
@@ -58,8 +73,16 @@ export function httpStatusFor(code: ErrorCode): number {
     case 'import_too_large':
     case 'import_too_many_rows':
       return 413;
+    case 'content_invalid':
+    case 'render_failed':
+    case 'send_refused':
+      return 422;
+    case 'provider_failed':
+      return 502;
     case 'unsupported_media_type':
       return 415;
+    case 'rate_limited':
+      return 429;
     case 'config_invalid':
     case 'internal':
       return 500;

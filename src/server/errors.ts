@@ -11,6 +11,16 @@ export function errorBody(code: ErrorCode | string, message: string, details?: u
   return { error: details === undefined ? { code, message } : { code, message, details } };
 }
 
+/** Codes for the 4xx errors that Fastify and its plugins raise without a CrierError. */
+const PLUGIN_ERROR_CODES: Record<number, ErrorCode> = {
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'not_found',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+  429: 'rate_limited',
+};
+
 export function installErrorHandling(app: FastifyInstance): void {
   app.setNotFoundHandler((request, reply) => {
     void reply.status(404).send(errorBody('not_found', `No route for ${request.method} ${request.url}`));
@@ -34,9 +44,7 @@ export function installErrorHandling(app: FastifyInstance): void {
     }
     const status = fastifyError.statusCode ?? 500;
     if (status < 500) {
-      const code =
-        status === 413 ? 'payload_too_large' : status === 415 ? 'unsupported_media_type' : status === 404 ? 'not_found' : 'bad_request';
-      return reply.status(status).send(errorBody(code, err.message));
+      return reply.status(status).send(errorBody(PLUGIN_ERROR_CODES[status] ?? 'bad_request', err.message));
     }
     request.log.error({ err }, 'unhandled error');
     return reply.status(500).send(errorBody('internal', 'Internal error; the server log has the details'));

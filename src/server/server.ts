@@ -4,20 +4,61 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { Counter } from 'prom-client';
 import type { App } from '../app.js';
 import type { Actor } from '../domain/actor.js';
+import type { Access } from '../domain/roles.js';
+import { installAuth } from './auth.js';
 import { acceptCsvBodies } from './csv-body.js';
 import { installErrorHandling } from './errors.js';
+import { installHardening } from './hardening.js';
 import { accountRoutes } from './routes/accounts.js';
+import { auditRoutes } from './routes/audit.js';
+import { communicationRoutes } from './routes/communications.js';
+import { docsRoutes } from './routes/docs.js';
 import { healthRoutes } from './routes/health.js';
+import { sessionRoutes } from './routes/session.js';
+import { setupRoutes } from './routes/setup.js';
+import { templateRoutes } from './routes/templates.js';
+import { tokenRoutes } from './routes/tokens.js';
+import { userRoutes } from './routes/users.js';
+
+/**
+ * Who may call a route: 'public' (health checks; webhooks, which verify signatures instead), or
+ * the least role that may: viewer < sender < admin. Every route must say; see `requireAccess`.
+ * Defined with the roles in src/domain/roles.ts; enforced by src/server/auth.ts.
+ */
+export type { Access };
 
 declare module 'fastify' {
   interface FastifyRequest {
     /** Who is making the request; null until authentication has identified someone. */
     actor: Actor | null;
   }
+  interface FastifyContextConfig {
+    access?: Access;
+  }
+}
+
+/** A route without an access level is a mistake caught at start-up, not a public route. */
+function requireAccess(server: FastifyInstance): void {
+  server.addHook('onRoute', (route) => {
+    const access = (route.config as { access?: Access } | undefined)?.access;
+    if (route.method === 'HEAD' || route.method === 'OPTIONS') return;
+    if (!access) throw new Error(`Route ${String(route.method)} ${route.url} declares no config.access`);
+  });
 }
 
 /** Every route module, in one list: the server registers exactly these. */
-const ROUTES: ((server: FastifyInstance, app: App) => void)[] = [healthRoutes, accountRoutes];
+const ROUTES: ((server: FastifyInstance, app: App) => void)[] = [
+  healthRoutes,
+  accountRoutes,
+  sessionRoutes,
+  setupRoutes,
+  userRoutes,
+  tokenRoutes,
+  auditRoutes,
+  docsRoutes,
+  templateRoutes,
+  communicationRoutes,
+];
 
 export async function buildServer(app: App): Promise<FastifyInstance> {
   const server = Fastify({
@@ -26,14 +67,19 @@ export async function buildServer(app: App): Promise<FastifyInstance> {
     bodyLimit: 1024 * 1024,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
-    disableRequestLogging: false,
+    // Behind a proxy, the client's address (rate limits, audit) and https (Secure cookies) come
+    // from X-Forwarded-* headers, believed only when CRIER_TRUST_PROXY says so.
+    trustProxy: app.config.http.trustProxy,
   });
   server.decorateRequest('actor', null);
+  requireAccess(server);
   installErrorHandling(server);
   acceptCsvBodies(server);
   await server.register(fastifyMultipart, {
     limits: { fileSize: app.config.imports.maxBytes, files: 1, fields: 10 },
   });
+  await installHardening(server, app);
+  await installAuth(server, app);
 
   const requests = new Counter({
     name: 'crier_http_requests_total',

@@ -30,8 +30,17 @@ export interface UsersTable {
   failed_logins: Generated<number>;
   locked_until: number | null;
   disabled_at: number | null;
+  last_sign_in_at: number | null;
   created_at: number;
   updated_at: number;
+}
+
+export interface SetupTokensTable {
+  id: Generated<number>;
+  token_hash: string;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
 }
 
 export interface ApiTokensTable {
@@ -105,6 +114,16 @@ export interface RecipientsTable {
   account_id: number;
 }
 
+/** A row of a recipients upload that was not accepted, kept for download. */
+export interface RecipientRejectionsTable {
+  id: Generated<number>;
+  communication_id: number;
+  line: number;
+  value: string;
+  reason: string;
+  detail: string;
+}
+
 export interface MessagesTable {
   id: Generated<number>;
   communication_id: number;
@@ -162,16 +181,54 @@ export interface AuditLogTable {
   details: string | null;
 }
 
+export interface SandboxMessagesTable {
+  id: Generated<number>;
+  provider_message_id: string;
+  /** The id Crier gave the message: a message id, or `test-…` for a test send. */
+  crier_id: string;
+  channel: string;
+  to_address: string;
+  subject: string | null;
+  /** Email text part or SMS body. */
+  body: string;
+  html: string | null;
+  headers: string;
+  created_at: number;
+}
+
+export interface ProviderBucketsTable {
+  provider: string;
+  tokens: number;
+  refilled_at: number;
+}
+
+export interface SendProgressTable {
+  communication_id: number;
+  at: number;
+  sent: number;
+}
+
+export interface CrierSecretsTable {
+  name: string;
+  value: string;
+}
+
 export interface Database {
   accounts: AccountsTable;
   users: UsersTable;
   api_tokens: ApiTokensTable;
   sessions: SessionsTable;
+  setup_tokens: SetupTokensTable;
   templates: TemplatesTable;
   communications: CommunicationsTable;
   recipients: RecipientsTable;
+  recipient_rejections: RecipientRejectionsTable;
   messages: MessagesTable;
   delivery_events: DeliveryEventsTable;
   suppressions: SuppressionsTable;
   audit_log: AuditLogTable;
+  sandbox_messages: SandboxMessagesTable;
+  provider_buckets: ProviderBucketsTable;
+  send_progress: SendProgressTable;
+  crier_secrets: CrierSecretsTable;
 }

@@ -3,7 +3,14 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type MigrationResultSet } from 'kysely';
+import {
+  Kysely,
+  Migrator,
+  PostgresDialect,
+  SqliteDialect,
+  sql,
+  type MigrationResultSet,
+} from 'kysely';
 import pg from 'pg';
 import { CrierError } from '../domain/errors.js';
 import { migrations } from './migrations/index.js';
@@ -56,6 +63,9 @@ function openPostgres(url: string, poolSize: number): Store {
     },
   } as pg.CustomTypesConfig;
   const pool = new pg.Pool({ connectionString: url, max: poolSize, types });
+  // An idle connection closed by the server (restart, failover, admin) must not crash the
+  // process: the pool drops that client by itself and the next query opens a new one.
+  pool.on('error', () => {});
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   const location = url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
   return makeStore({ db, dialect: 'postgres', sqlite: null }, location, (work) =>

@@ -18,6 +18,7 @@ export function accountRoutes(server: FastifyInstance, app: App): void {
   server.post<{ Querystring: { allOrNothing?: boolean } }>(
     '/api/accounts/import',
     {
+      config: { access: 'sender' },
       schema: {
         querystring: {
           type: 'object',
@@ -34,9 +35,9 @@ export function accountRoutes(server: FastifyInstance, app: App): void {
 
   server.get<{ Querystring: { q?: string; page: number; pageSize: number } }>(
     '/api/accounts',
-    { schema: { querystring: pageQuery } },
+    { config: { access: 'viewer' }, schema: { querystring: pageQuery } },
     async (request) => app.accounts.search(request.query.q, request.query.page, request.query.pageSize),
   );
 
-  server.get<{ Params: { id: string } }>('/api/accounts/:id', async (request) => app.accounts.get(request.params.id));
+  server.get<{ Params: { id: string } }>('/api/accounts/:id', { config: { access: 'viewer' } }, async (request) => app.accounts.get(request.params.id));
 }

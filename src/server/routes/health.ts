@@ -1,12 +1,13 @@
 // Liveness, readiness and Prometheus metrics: public, for load balancers and scrapers.
 import type { FastifyInstance } from 'fastify';
 import type { App } from '../../app.js';
+import { metricsGuard } from '../auth.js';
 import { errorBody } from '../errors.js';
 
 export function healthRoutes(server: FastifyInstance, app: App): void {
-  server.get('/healthz', async () => ({ status: 'ok' }));
+  server.get('/healthz', { config: { access: 'public' } }, async () => ({ status: 'ok' }));
 
-  server.get('/readyz', async (_request, reply) => {
+  server.get('/readyz', { config: { access: 'public' } }, async (_request, reply) => {
     try {
       await app.store.ping();
       return { status: 'ready', database: app.store.dialect };
@@ -15,7 +16,8 @@ export function healthRoutes(server: FastifyInstance, app: App): void {
     }
   });
 
-  server.get('/metrics', async (_request, reply) => {
+  // Public unless CRIER_METRICS_TOKEN is set; why, see metricsGuard.
+  server.get('/metrics', { config: { access: 'public' }, onRequest: metricsGuard(app.config) }, async (_request, reply) => {
     const body = await app.metrics.registry.metrics();
     return reply.type(app.metrics.registry.contentType).send(body);
   });

@@ -145,11 +145,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('delivery_updated_at', ts)
     .addColumn('created_at', ts, (c) => c.notNull())
     .execute();
-  // The dispatcher's claim: queued rows in due order. Partial, so it stays small as sent rows pile up.
+  // The dispatcher's claim: queued rows of a channel in due order. Partial, so it stays small as
+  // sent rows pile up.
   await db.schema
     .createIndex('messages_due')
     .on('messages')
-    .columns(['next_attempt_at', 'id'])
+    .columns(['channel', 'next_attempt_at', 'id'])
     .where(sql.ref('send_state'), '=', 'queued')
     .execute();
   // Expired leases are found without scanning the table.

@@ -1,7 +1,15 @@
 // The ordered list of migrations. Add a file and a line; never edit an applied one.
 import type { Migration } from 'kysely';
 import * as initial from './0001-initial.js';
+import * as auth from './0002-auth.js';
+import * as recipientRejections from './0003-recipient-rejections.js';
+import * as sandboxMessages from './0004-sandbox-messages.js';
+import * as sending from './0005-sending.js';
 
 export const migrations: Record<string, Migration> = {
   '0001-initial': initial,
+  '0002-auth': auth,
+  '0003-recipient-rejections': recipientRejections,
+  '0004-sandbox-messages': sandboxMessages,
+  '0005-sending': sending,
 };

@@ -1,0 +1,124 @@
+// The UUIDs of a recipients file with the line each was first seen on, packed as UuidLineSet
+// packs them (20 bytes a slot rather than ~100 for a string in a Map), plus what matching them
+// against the accounts directory needs: a lookup that marks an entry as matched, and a walk over
+// the entries, so the ones no account matched can be listed at the end.
+
+const EMPTY = 0;
+/** Lines are below 2^31 (row limits are millions): the top bit of a slot's line marks a match. */
+const MATCHED = 0x80000000;
+/** The four 32-bit words of the UUID being looked up: a scratch array saves an allocation a row. */
+const WORDS = new Uint32Array(4);
+
+export class UuidLineTable {
+  private keys: Uint32Array;
+  private lines: Uint32Array;
+  private capacity: number;
+  private count = 0;
+
+  constructor(initialCapacity = 1 << 16) {
+    this.capacity = initialCapacity;
+    this.keys = new Uint32Array(initialCapacity * 4);
+    this.lines = new Uint32Array(initialCapacity);
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  /** Records `uuid` (canonical lower case) as seen on `line`: 0 if new, else the line it was first seen on. */
+  add(uuid: string, line: number): number {
+    if ((this.count + 1) * 2 > this.capacity) this.grow();
+    const slot = this.slotOf(uuid);
+    const seen = this.lines[slot]!;
+    if (seen !== EMPTY) return seen & ~MATCHED;
+    this.put(slot, WORDS[0]!, WORDS[1]!, WORDS[2]!, WORDS[3]!, line);
+    this.count++;
+    return 0;
+  }
+
+  /**
+   * The line of `uuid` (canonical lower case) if the file has it and it was not matched before,
+   * marking it matched; else 0.
+   */
+  match(uuid: string): number {
+    const slot = this.slotOf(uuid);
+    const line = this.lines[slot]!;
+    if (line === EMPTY || (line & MATCHED) !== 0) return 0;
+    this.lines[slot] = (line | MATCHED) >>> 0;
+    return line;
+  }
+
+  /** Every entry in no particular order, in arrays of up to `size` UUIDs with their lines. */
+  *batches(size: number, onlyUnmatched = false): Generator<{ uuids: string[]; lines: number[] }> {
+    let uuids: string[] = [];
+    let lines: number[] = [];
+    for (let slot = 0; slot < this.capacity; slot++) {
+      const line = this.lines[slot]!;
+      if (line === EMPTY || (onlyUnmatched && (line & MATCHED) !== 0)) continue;
+      uuids.push(unpack(this.keys, slot * 4));
+      lines.push(line & ~MATCHED);
+      if (uuids.length === size) {
+        yield { uuids, lines };
+        uuids = [];
+        lines = [];
+      }
+    }
+    if (uuids.length > 0) yield { uuids, lines };
+  }
+
+  /** The slot of `uuid`, or the empty one it would take; leaves its packed words in WORDS. */
+  private slotOf(uuid: string): number {
+    WORDS[0] = parseInt(uuid.slice(0, 8), 16);
+    WORDS[1] = parseInt(uuid.slice(9, 13) + uuid.slice(14, 18), 16);
+    WORDS[2] = parseInt(uuid.slice(19, 23) + uuid.slice(24, 28), 16);
+    WORDS[3] = parseInt(uuid.slice(28, 36), 16);
+    return this.find(WORDS[0]!, WORDS[1]!, WORDS[2]!, WORDS[3]!);
+  }
+
+  private find(a: number, b: number, c: number, d: number): number {
+    const mask = this.capacity - 1;
+    // UUIDs are mostly random already; mixing all four words guards against sequential ones.
+    let slot = (Math.imul(a ^ Math.imul(b, 0x9e3779b1) ^ Math.imul(c, 0x85ebca6b) ^ d, 0xc2b2ae35) >>> 0) & mask;
+    const keys = this.keys;
+    while (this.lines[slot] !== EMPTY) {
+      const k = slot * 4;
+      if (keys[k] === a && keys[k + 1] === b && keys[k + 2] === c && keys[k + 3] === d) return slot;
+      slot = (slot + 1) & mask;
+    }
+    return slot;
+  }
+
+  private put(slot: number, a: number, b: number, c: number, d: number, line: number): void {
+    const k = slot * 4;
+    this.keys[k] = a;
+    this.keys[k + 1] = b;
+    this.keys[k + 2] = c;
+    this.keys[k + 3] = d;
+    this.lines[slot] = line;
+  }
+
+  private grow(): void {
+    const oldKeys = this.keys;
+    const oldLines = this.lines;
+    this.capacity *= 2;
+    this.keys = new Uint32Array(this.capacity * 4);
+    this.lines = new Uint32Array(this.capacity);
+    for (let slot = 0; slot < oldLines.length; slot++) {
+      const line = oldLines[slot]!;
+      if (line === EMPTY) continue;
+      const k = slot * 4;
+      const a = oldKeys[k]!;
+      const b = oldKeys[k + 1]!;
+      const c = oldKeys[k + 2]!;
+      const d = oldKeys[k + 3]!;
+      this.put(this.find(a, b, c, d), a, b, c, d, line);
+    }
+  }
+}
+
+function unpack(keys: Uint32Array, k: number): string {
+  const hex = (n: number) => n.toString(16).padStart(8, '0');
+  const b = hex(keys[k + 1]!);
+  const c = hex(keys[k + 2]!);
+  return `${hex(keys[k]!)}-${b.slice(0, 4)}-${b.slice(4)}-${c.slice(0, 4)}-${c.slice(4)}${hex(keys[k + 3]!)}`;
+}

@@ -1,0 +1,41 @@
+// The built-in provider: accepts email and SMS, keeps them in the database for viewing, and
+// answers like a real provider, so a new install shows the whole flow with no setup.
+import { randomUUID } from 'node:crypto';
+import type { Store } from '../../store/store.js';
+import type { Outcome, Outgoing, Provider, ProviderLimits } from '../provider.js';
+
+export interface SandboxOptions {
+  store: Store;
+  /** How long after sending the sandbox reports delivery (through the webhook intake path). */
+  deliveryDelayMs?: number;
+  limits?: Partial<ProviderLimits>;
+  now?: () => number;
+}
+
+export class SandboxProvider implements Provider {
+  readonly name = 'sandbox';
+  readonly channels = ['email', 'sms'] as const;
+  readonly limits: ProviderLimits;
+
+  constructor(private readonly options: SandboxOptions) {
+    this.limits = { maxBatchSize: 500, messagesPerSecond: 100_000, maxConcurrentRequests: 4, ...options.limits };
+  }
+
+  async send(batch: readonly Outgoing[]): Promise<Outcome[]> {
+    if (batch.length === 0) return [];
+    const now = this.options.now?.() ?? Date.now();
+    const rows = batch.map((m) => ({
+      provider_message_id: `sbx_${randomUUID()}`,
+      crier_id: m.id,
+      channel: m.channel,
+      to_address: m.to,
+      subject: m.channel === 'email' ? m.subject : null,
+      body: m.channel === 'email' ? m.text : m.body,
+      html: m.channel === 'email' ? m.html : null,
+      headers: m.channel === 'email' ? JSON.stringify(m.headers) : '{}',
+      created_at: now,
+    }));
+    await this.options.store.db.insertInto('sandbox_messages').values(rows).execute();
+    return rows.map((r) => ({ id: r.crier_id, ok: true as const, providerMessageId: r.provider_message_id }));
+  }
+}

@@ -1,0 +1,183 @@
+// The Review & Send step (DESIGN.md §5.5): how many messages go out per channel and language,
+// who receives nothing and why, content errors and warnings, and whether Send is allowed.
+import type { Content, ContentError } from '../content/content.js';
+import type { ContentRenderer } from '../content/render.js';
+import { SAMPLE_ACCOUNT } from '../content/sample-account.js';
+import { smsInfo, type SmsInfo } from '../content/sms.js';
+import { channelPlan, chooseLanguage, type AudienceChannel, type SkipReason } from '../domain/audience.js';
+import { audienceGroups, recipientsMissingAttributes, unreachableSample } from '../store/review.queries.js';
+import type { Store } from '../store/store.js';
+import type { CommunicationsService } from './communications.service.js';
+
+export interface ChannelCount {
+  total: number;
+  byLanguage: Record<string, number>;
+}
+
+export interface ReviewWarning {
+  code: 'missing_translation' | 'long_sms' | 'missing_attribute';
+  message: string;
+  channel?: AudienceChannel;
+  language?: string;
+  accounts?: number;
+}
+
+export interface Review {
+  communicationId: number;
+  status: string;
+  recipients: number;
+  messages: { total: number; email: ChannelCount | null; sms: ChannelCount | null };
+  receivingNothing: {
+    total: number;
+    groups: { reasons: Record<AudienceChannel, SkipReason>; accounts: number }[];
+    sample: { accountId: string; name: string; line: number; reasons: Record<AudienceChannel, SkipReason> }[];
+  };
+  contentErrors: ContentError[];
+  warnings: ReviewWarning[];
+  sms: Record<string, SmsInfo>;
+  canSend: boolean;
+  blockers: { code: string; message: string }[];
+}
+
+const SAMPLE_SIZE = 100;
+
+export class ReviewService {
+  constructor(
+    private readonly deps: {
+      store: Store;
+      renderer: ContentRenderer;
+      communications: CommunicationsService;
+      smsSegmentWarning: number;
+    },
+  ) {}
+
+  async review(id: number): Promise<Review> {
+    const { store, renderer } = this.deps;
+    const communication = await this.deps.communications.get(id);
+    const content = communication.content;
+    const contentErrors = content.email || content.sms ? renderer.check(content) : [];
+    const groups = await audienceGroups(store.db, id);
+
+    const email: ChannelCount | null = content.email ? { total: 0, byLanguage: {} } : null;
+    const sms: ChannelCount | null = content.sms ? { total: 0, byLanguage: {} } : null;
+    const nothing = new Map<string, { reasons: Record<AudienceChannel, SkipReason>; accounts: number }>();
+    const fallbacks = new Map<string, ReviewWarning>();
+    let recipients = 0;
+    for (const g of groups) {
+      recipients += g.count;
+      const plan = channelPlan(
+        { email: g.hasEmail ? 'x' : null, phone: g.hasPhone ? 'x' : null, emailConsent: g.emailConsent, smsConsent: g.smsConsent, language: g.language },
+        content,
+        { email: g.emailSuppressed, sms: g.smsSuppressed },
+      );
+      for (const channel of ['email', 'sms'] as const) {
+        const decision = plan[channel];
+        const counts = channel === 'email' ? email : sms;
+        if (!decision.send || !counts) continue;
+        counts.total += g.count;
+        counts.byLanguage[decision.language] = (counts.byLanguage[decision.language] ?? 0) + g.count;
+        noteFallback(fallbacks, channel, g.language, decision.language, content, g.count);
+      }
+      if (!plan.email.send && !plan.sms.send) {
+        const reasons = { email: plan.email.reason, sms: plan.sms.reason };
+        const key = `${reasons.email}/${reasons.sms}`;
+        const entry = nothing.get(key) ?? { reasons, accounts: 0 };
+        entry.accounts += g.count;
+        nothing.set(key, entry);
+      }
+    }
+
+    const warnings: ReviewWarning[] = [...fallbacks.values()];
+    const smsLengths = contentErrors.length === 0 ? this.smsLengths(content, communication.name) : {};
+    for (const [language, info] of Object.entries(smsLengths)) {
+      if (info.segments > this.deps.smsSegmentWarning) {
+        warnings.push({
+          code: 'long_sms',
+          channel: 'sms',
+          language,
+          message: `The ${language} SMS takes ${info.segments} segments (${info.encoding}); each is billed`,
+        });
+      }
+    }
+    const attributes = contentErrors.length === 0 ? renderer.referencedAttributes(content) : [];
+    for (const [name, accounts] of await recipientsMissingAttributes(store.db, store.dialect, id, attributes)) {
+      warnings.push({
+        code: 'missing_attribute',
+        accounts,
+        message: `${accounts} recipients have no attribute "${name}": their messages fail unless the merge tag has a default`,
+      });
+    }
+
+    const unreachableTotal = [...nothing.values()].reduce((sum, g) => sum + g.accounts, 0);
+    const sample =
+      unreachableTotal === 0
+        ? []
+        : (await unreachableSample(store.db, id, { email: content.email !== null, sms: content.sms !== null }, SAMPLE_SIZE)).map((s) => {
+            const plan = channelPlan({ ...s, language: null }, content, { email: s.emailSuppressed, sms: s.smsSuppressed });
+            const reasons = {
+              email: plan.email.send ? ('no_content' as const) : plan.email.reason,
+              sms: plan.sms.send ? ('no_content' as const) : plan.sms.reason,
+            };
+            return { accountId: s.uuid, name: [s.firstName, s.lastName].filter(Boolean).join(' '), line: s.line, reasons };
+          });
+    const total = (email?.total ?? 0) + (sms?.total ?? 0);
+    const blockers = [
+      ...(communication.status !== 'draft' ? [{ code: 'not_draft', message: `The communication is ${communication.status}` }] : []),
+      ...(!content.email && !content.sms ? [{ code: 'no_content', message: 'There is no email or SMS content yet' }] : []),
+      ...(contentErrors.length > 0 ? [{ code: 'content_errors', message: `The content has ${contentErrors.length} error(s)` }] : []),
+      ...(recipients === 0 ? [{ code: 'no_recipients', message: 'No recipients: upload the accounts CSV' }] : []),
+      ...(recipients > 0 && total === 0 ? [{ code: 'no_messages', message: 'None of the recipients can receive this communication' }] : []),
+    ];
+    return {
+      communicationId: id,
+      status: communication.status,
+      recipients,
+      messages: { total, email, sms },
+      receivingNothing: { total: unreachableTotal, groups: [...nothing.values()].sort((a, b) => b.accounts - a.accounts), sample },
+      contentErrors,
+      warnings,
+      sms: smsLengths,
+      canSend: blockers.length === 0,
+      blockers,
+    };
+  }
+
+  /** Segments per SMS language, measured on the body rendered for the sample account. */
+  private smsLengths(content: Content, name: string): Record<string, SmsInfo> {
+    if (!content.sms) return {};
+    const compiled = this.deps.renderer.compile(content);
+    const out: Record<string, SmsInfo> = {};
+    for (const language of Object.keys(content.sms)) {
+      const { body } = this.deps.renderer.renderSms(compiled, language, { account: SAMPLE_ACCOUNT, communication: { name } });
+      out[language] = smsInfo(body);
+    }
+    return out;
+  }
+}
+
+/** A warning when accounts of some language get the default language's version instead. */
+function noteFallback(
+  warnings: Map<string, ReviewWarning>,
+  channel: AudienceChannel,
+  accountLanguage: string | null,
+  chosen: string,
+  content: Content,
+  count: number,
+): void {
+  if (!accountLanguage) return;
+  const base = accountLanguage.split('-')[0]!.toLowerCase();
+  if (chosen.toLowerCase() === accountLanguage.toLowerCase() || chosen.toLowerCase() === base) return;
+  const available = Object.keys(content[channel] ?? {});
+  if (chooseLanguage(accountLanguage, available, content.defaultLanguage) !== chosen) return;
+  const key = `${channel}/${accountLanguage}`;
+  const existing = warnings.get(key);
+  if (existing) existing.accounts = (existing.accounts ?? 0) + count;
+  else
+    warnings.set(key, {
+      code: 'missing_translation',
+      channel,
+      language: accountLanguage,
+      accounts: count,
+      message: `No ${channel} version in ${accountLanguage}: those accounts get the ${chosen} version`,
+    });
+}

@@ -1,0 +1,130 @@
+// What the Review step counts: recipients grouped by everything that decides what they receive
+// (language, addresses, consents, suppressions). A million recipients fold into a few dozen
+// groups, to which the audience rules are then applied in code.
+import { sql } from 'kysely';
+import type { Db, Dialect } from './store.js';
+
+export interface AudienceGroup {
+  language: string | null;
+  hasEmail: boolean;
+  emailConsent: boolean;
+  emailSuppressed: boolean;
+  hasPhone: boolean;
+  smsConsent: boolean;
+  smsSuppressed: boolean;
+  count: number;
+}
+
+const emailSuppressed = sql`exists (select 1 from suppressions s where s.channel = 'email' and s.address = a.email)`;
+const smsSuppressed = sql`exists (select 1 from suppressions s where s.channel = 'sms' and s.address = a.phone)`;
+
+export async function audienceGroups(db: Db, communicationId: number): Promise<AudienceGroup[]> {
+  const result = await sql<{
+    language: string | null;
+    has_email: number;
+    email_consent: number;
+    email_suppressed: number;
+    has_phone: number;
+    sms_consent: number;
+    sms_suppressed: number;
+    n: number;
+  }>`
+    select a.language as language,
+      case when a.email is null then 0 else 1 end as has_email,
+      a.email_consent as email_consent,
+      case when ${emailSuppressed} then 1 else 0 end as email_suppressed,
+      case when a.phone is null then 0 else 1 end as has_phone,
+      a.sms_consent as sms_consent,
+      case when ${smsSuppressed} then 1 else 0 end as sms_suppressed,
+      count(*) as n
+    from recipients r join accounts a on a.id = r.account_id
+    where r.communication_id = ${communicationId}
+    group by 1, 2, 3, 4, 5, 6, 7`.execute(db);
+  return result.rows.map((r) => ({
+    language: r.language,
+    hasEmail: Number(r.has_email) === 1,
+    emailConsent: Number(r.email_consent) === 1,
+    emailSuppressed: Number(r.email_suppressed) === 1,
+    hasPhone: Number(r.has_phone) === 1,
+    smsConsent: Number(r.sms_consent) === 1,
+    smsSuppressed: Number(r.sms_suppressed) === 1,
+    count: Number(r.n),
+  }));
+}
+
+export interface UnreachableSample {
+  uuid: string;
+  firstName: string | null;
+  lastName: string | null;
+  line: number;
+  email: string | null;
+  phone: string | null;
+  emailConsent: boolean;
+  smsConsent: boolean;
+  emailSuppressed: boolean;
+  smsSuppressed: boolean;
+}
+
+/** Up to `limit` recipients who would receive nothing, by CSV line. */
+export async function unreachableSample(
+  db: Db,
+  communicationId: number,
+  channels: { email: boolean; sms: boolean },
+  limit: number,
+): Promise<UnreachableSample[]> {
+  const emailBlocked = channels.email ? sql`(a.email is null or a.email_consent = 0 or ${emailSuppressed})` : sql`1 = 1`;
+  const smsBlocked = channels.sms ? sql`(a.phone is null or a.sms_consent = 0 or ${smsSuppressed})` : sql`1 = 1`;
+  const result = await sql<{
+    uuid: string;
+    first_name: string | null;
+    last_name: string | null;
+    line: number;
+    email: string | null;
+    phone: string | null;
+    email_consent: number;
+    sms_consent: number;
+    email_suppressed: number;
+    sms_suppressed: number;
+  }>`
+    select a.uuid, a.first_name, a.last_name, r.line, a.email, a.phone, a.email_consent, a.sms_consent,
+      case when ${emailSuppressed} then 1 else 0 end as email_suppressed,
+      case when ${smsSuppressed} then 1 else 0 end as sms_suppressed
+    from recipients r join accounts a on a.id = r.account_id
+    where r.communication_id = ${communicationId} and ${emailBlocked} and ${smsBlocked}
+    order by r.line
+    limit ${limit}`.execute(db);
+  return result.rows.map((r) => ({
+    uuid: r.uuid,
+    firstName: r.first_name,
+    lastName: r.last_name,
+    line: Number(r.line),
+    email: r.email,
+    phone: r.phone,
+    emailConsent: Number(r.email_consent) === 1,
+    smsConsent: Number(r.sms_consent) === 1,
+    emailSuppressed: Number(r.email_suppressed) === 1,
+    smsSuppressed: Number(r.sms_suppressed) === 1,
+  }));
+}
+
+/** How many recipients lack each of these attributes (merge tags would fail for them). */
+export async function recipientsMissingAttributes(
+  db: Db,
+  dialect: Dialect,
+  communicationId: number,
+  names: readonly string[],
+): Promise<Map<string, number>> {
+  const missing = new Map<string, number>();
+  for (const name of names) {
+    const absent =
+      dialect === 'postgres'
+        ? sql`not jsonb_exists(a.attributes::jsonb, ${name})`
+        : sql`json_type(a.attributes, ${`$."${name.replace(/"/g, '')}"`}) is null`;
+    const row = await sql<{ n: number }>`
+      select count(*) as n from recipients r join accounts a on a.id = r.account_id
+      where r.communication_id = ${communicationId} and ${absent}`.execute(db);
+    const n = Number(row.rows[0]?.n ?? 0);
+    if (n > 0) missing.set(name, n);
+  }
+  return missing;
+}
