@@ -10,9 +10,14 @@ import { CommunicationsService } from './services/communications.service.js';
 import { PreviewService } from './services/preview.service.js';
 import { ReviewService } from './services/review.service.js';
 import { SendingService } from './services/sending.service.js';
+import { OutcomesService } from './services/outcomes.service.js';
 import { engineExec, type SqlExec } from './store/engine/sql-exec.js';
 import { Dispatcher } from './sending/dispatcher.js';
 import { UnsubscribeLinks } from './sending/unsubscribe.js';
+import { DeliveryIntake } from './sending/delivery-intake.js';
+import { deliveryTasks } from './sending/delivery-tasks.js';
+import { SandboxService } from './services/sandbox.service.js';
+import { UnsubscribeService } from './services/unsubscribe.service.js';
 import { TemplatesService } from './services/templates.service.js';
 import { createAuthServices, type AuthServices } from './services/auth.services.js';
 import type { PasswordHasher } from './services/passwords.js';
@@ -40,7 +45,15 @@ export interface App {
   /** The sending engine's SQL executor (prepared statements on SQLite, the pool on PostgreSQL). */
   engine: SqlExec;
   sending: SendingService;
+  /** Account delivery status, send failures, their exports, and resend. */
+  outcomes: OutcomesService;
   unsubscribe: UnsubscribeLinks;
+  /** The one way delivery events come in: every provider's webhook, and the sandbox. */
+  delivery: DeliveryIntake;
+  /** Unsubscribe links as recipients use them. */
+  unsubscribes: UnsubscribeService;
+  /** What the sandbox provider "sent", with its delivery reports. */
+  sandbox: SandboxService;
   /** A sender for this process: `crier serve` (embedded) and `crier worker` start one. */
   createDispatcher(): Dispatcher;
   close(): Promise<void>;
@@ -72,6 +85,8 @@ export interface AppOptions {
   /** The clock for expiries and audit times (default Date.now); tests pass a fake one. */
   now?: () => number;
   hasher?: PasswordHasher;
+  /** Providers to use instead of those the config names (tests pass loopback fakes). */
+  providers?: Providers;
 }
 
 export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
@@ -117,16 +132,21 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const auth = createAuthServices({ config, store, logger, now: options.now ?? Date.now, hasher: options.hasher });
   const now = options.now ?? Date.now;
   const renderer = new ContentRenderer();
-  const providers = await createProviders({ config, store });
+  const providers = options.providers ?? (await createProviders({ config, store }));
   const templates = new TemplatesService({ store, renderer, now });
   const communications = new CommunicationsService({ store, now });
   const review = new ReviewService({ store, renderer, communications, smsSegmentWarning: config.smsSegmentWarning });
   const preview = new PreviewService({ store, config, renderer, communications, providers });
   const engine = engineExec(store);
   const sending = new SendingService({ exec: engine, communications, review, now });
+  const outcomes = new OutcomesService({ store, exec: engine, communications, now });
   const unsubscribe = await UnsubscribeLinks.load(store.db, config.publicUrl);
+  const delivery = new DeliveryIntake({ exec: engine, now, registry, logger });
+  const unsubscribes = new UnsubscribeService({ exec: engine, links: unsubscribe, now });
+  const sandbox = new SandboxService({ store });
+  const tasks = deliveryTasks({ exec: engine, deliveryReportMs: config.sending.deliveryReportMs, providers, intake: delivery, logger });
   const createDispatcher = () => {
-    const dispatcher = new Dispatcher({ exec: engine, config, providers, renderer, unsubscribe, logger, now });
+    const dispatcher = new Dispatcher({ exec: engine, config, providers, renderer, unsubscribe, logger, now, tasks });
     sending.onWork = () => dispatcher.wake();
     return dispatcher;
   };
@@ -146,7 +166,11 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     preview,
     engine,
     sending,
+    outcomes,
     unsubscribe,
+    delivery,
+    unsubscribes,
+    sandbox,
     createDispatcher,
     async close() {
       await Promise.all([...new Set(Object.values(providers))].map((p) => p.close?.()));

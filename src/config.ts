@@ -72,6 +72,7 @@ const settings = z
     CRIER_LOGIN_MAX_FAILURES: positiveInt.default(5),
     CRIER_LOGIN_LOCKOUT_MINUTES: positiveInt.default(15),
     CRIER_LOGIN_RATE_LIMIT: positiveInt.default(10),
+    CRIER_UNSUBSCRIBE_RATE_LIMIT: positiveInt.default(120),
     SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must start with smtp:// or smtps://').optional(),
     SENDGRID_API_KEY: optionalText,
     SENDGRID_BASE_URL: z.url().default('https://api.sendgrid.com'),
@@ -136,6 +137,11 @@ export interface Config {
   metrics: boolean;
   /** When set, GET /metrics asks for `Authorization: Bearer <this>`. */
   metricsToken: string | undefined;
+  /**
+   * Unsubscribe requests per minute from one address. Generous: one-click unsubscribes come from
+   * the mailbox providers' own servers, many recipients behind few addresses.
+   */
+  unsubscribesPerMinute: number;
   /** Behind a TLS-terminating proxy: trust its X-Forwarded-* headers; always mark cookies Secure. */
   http: { trustProxy: boolean | string[]; secureCookies: boolean };
   auth: {
@@ -231,6 +237,7 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     },
     metrics: s.CRIER_METRICS,
     metricsToken: s.CRIER_METRICS_TOKEN,
+    unsubscribesPerMinute: s.CRIER_UNSUBSCRIBE_RATE_LIMIT,
     http: { trustProxy: s.CRIER_TRUST_PROXY, secureCookies: s.CRIER_SECURE_COOKIES },
     auth: {
       sessionIdleMs: s.CRIER_SESSION_IDLE_MINUTES * 60_000,

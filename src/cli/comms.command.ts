@@ -4,6 +4,7 @@ import { CLI_ACTOR } from '../domain/actor.js';
 import type { CommunicationListRow } from '../services/communications.service.js';
 import { withCliApp } from './cli-app.js';
 import { configFrom, type GlobalOptions } from './main.js';
+import { formatProgress } from './send-wait.js';
 
 export function registerCommsCommands(program: Command): void {
   const comms = program.command('comms').description('mass communications');
@@ -27,7 +28,7 @@ export function registerCommsCommands(program: Command): void {
     .argument('<id>', 'communication id')
     .action(async (id: string) => {
       const view = await withCliApp(configFrom(global()), (app) => app.communications.get(Number(id)));
-      console.log(global().json ? JSON.stringify(view) : formatRow(view));
+      console.log(global().json ? JSON.stringify(view) : formatRow(view) + (view.progress ? `\n${formatProgress(view.progress)}` : ''));
     });
 }
 

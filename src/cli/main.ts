@@ -5,6 +5,7 @@ import { loadConfig, type Config } from '../config.js';
 import { CrierError } from '../domain/errors.js';
 import { registerAccountCommands } from './accounts.command.js';
 import { registerCommsCommands } from './comms.command.js';
+import { registerCommsOutcomeCommands } from './comms-outcomes.command.js';
 import { registerDemoCommands } from './demo.command.js';
 import { registerServeCommands } from './serve.command.js';
 import { registerTemplateCommands } from './templates.command.js';
@@ -41,6 +42,7 @@ registerUserCommands(program);
 registerTokenCommands(program);
 registerTemplateCommands(program);
 registerCommsCommands(program);
+registerCommsOutcomeCommands(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -13,10 +13,17 @@ export function normaliseUuid(raw: string): string | null {
   return UUID.test(v) ? v : null;
 }
 
+// The plain shape nearly every real address has: a dot-atom local part (at most 64 characters)
+// and a host name of LDH labels under an alphabetic TLD. Every address of this shape passes
+// validator's isEmail, which costs ~2 µs; only addresses of other shapes go to it.
+const PLAIN_EMAIL =
+  /^(?=[^@]{1,64}@)[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
+
 /** The address in lower case, or null when it is not a valid email address. */
 export function normaliseEmail(raw: string): string | null {
   const v = raw.trim();
-  return v.length <= 254 && validator.isEmail(v) ? v.toLowerCase() : null;
+  if (v.length > 254) return null;
+  return PLAIN_EMAIL.test(v) || validator.isEmail(v) ? v.toLowerCase() : null;
 }
 
 const TRUE = new Set(['1', 'true', 'yes', 'y', 't']);

@@ -89,8 +89,9 @@ async function runImport(
     if (batch.length === 0) return;
     const existing = await existingAccounts(conn, batch.map((c) => c.uuid));
     const staged: StagedRow[] = batch.map((c) => reader!.merge(c, existing.get(c.uuid)));
-    await stageRows(conn, staged);
     for (const s of staged) counts[s.action]++;
+    // Unchanged rows need no writing; duplicates were caught in memory already.
+    await stageRows(conn, staged.filter((s) => s.action !== 'unchanged'));
   };
 
   const rows = readCsv(source, deps.limits, ({ header, delimiter: d }) => {

@@ -238,17 +238,15 @@ class RecipientsUpload {
   }
 }
 
-/** Throws not_found or invalid_transition unless the communication is a draft. */
-async function assertDraft(db: Db, communicationId: number): Promise<void> {
-  const status = Number.isSafeInteger(communicationId) ? await communicationStatus(db, communicationId) : undefined;
-  if (status === undefined) {
-    throw new CrierError('not_found', `No communication with id ${communicationId}`, { communicationId });
-  }
+/** Throws not_found or invalid_transition (worded as the communications service words them) unless a draft. */
+async function assertDraft(db: Db, id: number): Promise<void> {
+  const status = Number.isSafeInteger(id) ? await communicationStatus(db, id) : undefined;
+  if (status === undefined) throw new CrierError('not_found', `No communication with id ${id}`, { id });
   if (status !== DRAFT) {
     throw new CrierError(
       'invalid_transition',
-      `Communication ${communicationId} is ${status}: recipients can only be changed while it is a draft`,
-      { communicationId, status },
+      `Communication ${id} is ${status.replace('_', ' ')}: only drafts can have their recipients replaced`,
+      { id, status },
     );
   }
 }

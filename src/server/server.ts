@@ -12,12 +12,16 @@ import { installHardening } from './hardening.js';
 import { accountRoutes } from './routes/accounts.js';
 import { auditRoutes } from './routes/audit.js';
 import { communicationRoutes } from './routes/communications.js';
+import { recipientRoutes } from './routes/recipients.js';
 import { docsRoutes } from './routes/docs.js';
 import { healthRoutes } from './routes/health.js';
+import { outcomeRoutes } from './routes/outcomes.js';
 import { sessionRoutes } from './routes/session.js';
 import { setupRoutes } from './routes/setup.js';
+import { sandboxRoutes } from './routes/sandbox.js';
 import { templateRoutes } from './routes/templates.js';
 import { tokenRoutes } from './routes/tokens.js';
+import { unsubscribeRoutes } from './routes/unsubscribe.js';
 import { userRoutes } from './routes/users.js';
 
 /**
@@ -58,6 +62,10 @@ const ROUTES: ((server: FastifyInstance, app: App) => void)[] = [
   docsRoutes,
   templateRoutes,
   communicationRoutes,
+  outcomeRoutes,
+  recipientRoutes,
+  sandboxRoutes,
+  unsubscribeRoutes,
 ];
 
 export async function buildServer(app: App): Promise<FastifyInstance> {

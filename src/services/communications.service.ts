@@ -25,6 +25,8 @@ import type { Store } from '../store/store.js';
 import { contentOf, findTemplate } from '../store/templates.queries.js';
 import { nameSchema, parseContent, parseOrThrow } from './content-input.js';
 import type { Page } from './accounts.service.js';
+import { readProgress } from './send-progress.js';
+import type { SendProgress } from '../domain/progress.js';
 
 export interface CommunicationListRow {
   id: number;
@@ -48,6 +50,8 @@ export interface CommunicationView extends CommunicationListRow {
   recipients: number;
   messages: { total: number; sent: number; sendFailed: number; cancelled: number; delivered: number; deliveryErrors: number };
   waitReason: string | null;
+  /** Live progress while In Progress (sent / total, rate, time left); null otherwise. */
+  progress: SendProgress | null;
   finishedAt: string | null;
   createdAt: string;
   updatedAt: string;
@@ -132,6 +136,7 @@ export class CommunicationsService {
         deliveryErrors: Number(row.delivery_errors),
       },
       waitReason: row.wait_reason,
+      progress: await readProgress(this.deps.store.db, row, this.now()),
       finishedAt: iso(row.finished_at),
       createdAt: iso(row.created_at)!,
       updatedAt: iso(row.updated_at)!,

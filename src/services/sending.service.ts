@@ -29,6 +29,8 @@ export class SendingService {
     const before = await this.deps.communications.get(id);
     if (before.status !== 'draft') throw notDraft(id, before.status, 'sent');
     const review = await this.deps.review.review(id);
+    // Another Send may have won meanwhile: that is a refused transition, not a content problem.
+    if (review.status !== 'draft') throw notDraft(id, review.status, 'sent');
     if (!review.canSend) {
       throw new CrierError('send_refused', `Cannot send yet: ${review.blockers.map((b) => b.message).join('; ')}`, { blockers: review.blockers });
     }

@@ -2,6 +2,7 @@
 // tables of its own connection as it is judged, then swapped in by one transaction, so a file that
 // breaks at its last line, or a draft sent meanwhile, leaves everything as it was.
 import { CompiledQuery, sql } from 'kysely';
+import type { CommunicationStatus } from '../domain/communication.js';
 import { insertRows, prepared, type BulkColumn } from './bulk.js';
 import type { Connection, Db } from './store.js';
 
@@ -9,7 +10,7 @@ const ACCEPTED = 'crier_recipient_stage';
 const REJECTED = 'crier_rejection_stage';
 
 /** Only a draft's recipients may change: once sending starts they are the audience of record. */
-export const DRAFT = 'draft';
+export const DRAFT: CommunicationStatus = 'draft';
 
 export interface RecipientAccount {
   uuid: string;

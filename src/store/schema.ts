@@ -158,6 +158,11 @@ export interface DeliveryEventsTable {
   occurred_at: number;
   received_at: number;
   payload: string;
+  /** The provider's reason (bounce text, carrier error). */
+  reason: string | null;
+  hard_bounce: Generated<number>;
+  /** The phone number of an SMS STOP, which names no message. */
+  address: string | null;
 }
 
 export interface SuppressionsTable {
@@ -194,6 +199,11 @@ export interface SandboxMessagesTable {
   html: string | null;
   headers: string;
   created_at: number;
+  /** The report the sandbox will make: delivered, bounced (a hard bounce) or failed. */
+  report_kind: string | null;
+  report_reason: string | null;
+  report_due_at: number | null;
+  reported_at: number | null;
 }
 
 export interface ProviderBucketsTable {

@@ -8,8 +8,18 @@ import type { RouteAccess } from '../../src/server/auth.js';
 import { bearer, createToken, createUser, startAuthServer, type AuthTestServer } from '../harness/auth.js';
 import { describeEachDialect } from '../harness/dialects.js';
 
-/** The only routes anyone may call: probes, the docs, signing in and the first-admin setup. */
-const PUBLIC = new Set(['GET /healthz', 'GET /readyz', 'GET /metrics', 'GET /api/docs', 'GET /setup', 'POST /api/session', 'POST /api/setup']);
+/** The only routes anyone may call: probes, the docs, signing in, the first-admin setup and unsubscribe links. */
+const PUBLIC = new Set([
+  'GET /healthz',
+  'GET /readyz',
+  'GET /metrics',
+  'GET /api/docs',
+  'GET /setup',
+  'POST /api/session',
+  'POST /api/setup',
+  'GET /unsubscribe/:token',
+  'POST /unsubscribe/:token',
+]);
 const isWebhook = (url: string) => url.startsWith('/webhooks/');
 
 /** Viewers read; the only changes they may make are to their own session and API tokens. */

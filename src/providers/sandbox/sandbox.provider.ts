@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Store } from '../../store/store.js';
 import type { Outcome, Outgoing, Provider, ProviderLimits } from '../provider.js';
+import { planReport } from './sandbox.reports.js';
 
 export interface SandboxOptions {
   store: Store;
@@ -24,17 +25,24 @@ export class SandboxProvider implements Provider {
   async send(batch: readonly Outgoing[]): Promise<Outcome[]> {
     if (batch.length === 0) return [];
     const now = this.options.now?.() ?? Date.now();
-    const rows = batch.map((m) => ({
-      provider_message_id: `sbx_${randomUUID()}`,
-      crier_id: m.id,
-      channel: m.channel,
-      to_address: m.to,
-      subject: m.channel === 'email' ? m.subject : null,
-      body: m.channel === 'email' ? m.text : m.body,
-      html: m.channel === 'email' ? m.html : null,
-      headers: m.channel === 'email' ? JSON.stringify(m.headers) : '{}',
-      created_at: now,
-    }));
+    const dueAt = now + (this.options.deliveryDelayMs ?? 2000);
+    const rows = batch.map((m) => {
+      const report = planReport(m);
+      return {
+        provider_message_id: `sbx_${randomUUID()}`,
+        crier_id: m.id,
+        channel: m.channel,
+        to_address: m.to,
+        subject: m.channel === 'email' ? m.subject : null,
+        body: m.channel === 'email' ? m.text : m.body,
+        html: m.channel === 'email' ? m.html : null,
+        headers: m.channel === 'email' ? JSON.stringify(m.headers) : '{}',
+        created_at: now,
+        report_kind: report.kind,
+        report_reason: report.reason,
+        report_due_at: dueAt,
+      };
+    });
     await this.options.store.db.insertInto('sandbox_messages').values(rows).execute();
     return rows.map((r) => ({ id: r.crier_id, ok: true as const, providerMessageId: r.provider_message_id }));
   }

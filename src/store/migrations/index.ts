@@ -5,6 +5,8 @@ import * as auth from './0002-auth.js';
 import * as recipientRejections from './0003-recipient-rejections.js';
 import * as sandboxMessages from './0004-sandbox-messages.js';
 import * as sending from './0005-sending.js';
+import * as delivery from './0006-delivery.js';
+import * as outcomeIndexes from './0007-outcome-indexes.js';
 
 export const migrations: Record<string, Migration> = {
   '0001-initial': initial,
@@ -12,4 +14,6 @@ export const migrations: Record<string, Migration> = {
   '0003-recipient-rejections': recipientRejections,
   '0004-sandbox-messages': sandboxMessages,
   '0005-sending': sending,
+  '0006-delivery': delivery,
+  '0007-outcome-indexes': outcomeIndexes,
 };

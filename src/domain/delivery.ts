@@ -1,0 +1,79 @@
+// Delivery events as every provider's webhook (and the sandbox) reports them, once normalised,
+// and the fixed precedence that turns them into a message's delivery state (DESIGN.md §2).
+import type { DeliveryState } from './message.js';
+
+/**
+ * `accepted` covers every non-final report (processed, queued, sent, deferred): it never changes
+ * a state. `complaint` and `unsubscribed` add a suppression and leave the state alone.
+ */
+export type MessageEventKind = 'accepted' | 'delivered' | 'failed' | 'complaint' | 'unsubscribed';
+
+interface EventBase {
+  /** The provider's name, as kept on the messages it sent. */
+  provider: string;
+  /** Deterministic: the provider's event id, or a hash of the event's content. Stored once. */
+  eventKey: string;
+  occurredAt: number;
+  /** The provider's text (bounce message, carrier error), kept as the delivery error. */
+  reason?: string;
+  /** The event as received, kept for diagnosis. */
+  payload: unknown;
+}
+
+export interface MessageEvent extends EventBase {
+  kind: MessageEventKind;
+  providerMessageId: string;
+  /** A permanent failure (the address does not exist): the address is suppressed. */
+  hardBounce?: boolean;
+}
+
+/** An inbound SMS STOP: it names the phone number (E.164) that opted out, not a message. */
+export interface StopEvent extends EventBase {
+  kind: 'stop';
+  phone: string;
+}
+
+export type DeliveryEvent = MessageEvent | StopEvent;
+export type DeliveryEventKind = DeliveryEvent['kind'];
+
+export type SuppressionReason = 'hard_bounce' | 'complaint' | 'unsubscribed' | 'sms_stop';
+
+/**
+ * The state after an event. Final reports beat non-final ones; a failure beats a delivery in
+ * either order (a bounce may come after "delivered"); nothing brings back a failed message; a
+ * final report that comes after the no-report deadline still applies. The outcome of a set of
+ * events does not depend on their order, so batches and retries may arrive shuffled.
+ */
+export function nextDeliveryState(current: DeliveryState, kind: MessageEventKind): DeliveryState {
+  switch (kind) {
+    case 'delivered':
+      return current === 'in_progress' || current === 'no_report' ? 'delivered' : current;
+    case 'failed':
+      return 'failed';
+    case 'accepted':
+    case 'complaint':
+    case 'unsubscribed':
+      return current;
+  }
+}
+
+/** The suppression an event adds, if any. */
+export function suppressionReason(event: DeliveryEvent): SuppressionReason | null {
+  switch (event.kind) {
+    case 'failed':
+      return event.hardBounce ? 'hard_bounce' : null;
+    case 'complaint':
+      return 'complaint';
+    case 'unsubscribed':
+      return 'unsubscribed';
+    case 'stop':
+      return 'sms_stop';
+    case 'accepted':
+    case 'delivered':
+      return null;
+  }
+}
+
+export function isDeliveryState(value: string | null): value is DeliveryState {
+  return value === 'in_progress' || value === 'delivered' || value === 'failed' || value === 'no_report';
+}

@@ -1,0 +1,62 @@
+// The one way delivery events come in: every provider's webhook route and the sandbox hand their
+// parsed events here. Each batch is one transaction: events are stored once, applied in the fixed
+// precedence with the communication counters, and turned into suppressions where they ask for it.
+import type { Logger } from 'pino';
+import { Counter, type Registry } from 'prom-client';
+import type { DeliveryEvent } from '../domain/delivery.js';
+import { ingestEvents } from '../store/engine/events.queries.js';
+import type { SqlExec } from '../store/engine/sql-exec.js';
+
+export type { DeliveryEvent } from '../domain/delivery.js';
+
+export interface IngestResult {
+  /** New events that named a known message (or an SMS STOP) and were applied. */
+  applied: number;
+  /** Events stored before (provider retries, overlapping batches): they changed nothing. */
+  duplicates: number;
+  /** New events naming no message Crier knows: stored for diagnosis. */
+  unknown: number;
+}
+
+export interface DeliveryIntakeDeps {
+  exec: SqlExec;
+  now?: () => number;
+  /** Where the events-ingested counter is registered (the app's metrics registry). */
+  registry?: Registry;
+  logger?: Logger;
+}
+
+/** Events per transaction: large webhook posts are split so no transaction holds locks for long. */
+const CHUNK = 500;
+
+export class DeliveryIntake {
+  private readonly ingested: Counter<'provider' | 'kind' | 'result'> | null;
+
+  constructor(private readonly deps: DeliveryIntakeDeps) {
+    this.ingested = deps.registry
+      ? new Counter({
+          name: 'crier_delivery_events_total',
+          help: 'Delivery events received, by provider, kind and result (applied, duplicate, unknown)',
+          labelNames: ['provider', 'kind', 'result'],
+          registers: [deps.registry],
+        })
+      : null;
+  }
+
+  async ingest(events: readonly DeliveryEvent[]): Promise<IngestResult> {
+    const total: IngestResult = { applied: 0, duplicates: 0, unknown: 0 };
+    for (let i = 0; i < events.length; i += CHUNK) {
+      const chunk = events.slice(i, i + CHUNK);
+      const now = this.deps.now?.() ?? Date.now();
+      const results = await this.deps.exec.transaction((tx) => ingestEvents(tx, chunk, now));
+      results.forEach((result, n) => {
+        if (result === 'applied') total.applied++;
+        else if (result === 'duplicate') total.duplicates++;
+        else total.unknown++;
+        this.ingested?.inc({ provider: chunk[n]!.provider, kind: chunk[n]!.kind, result });
+      });
+    }
+    if (total.unknown > 0) this.deps.logger?.debug(total, 'delivery events for unknown messages stored');
+    return total;
+  }
+}

@@ -1,0 +1,66 @@
+// The periodic jobs of delivery reporting, run by every sender beside sending (see
+// Dispatcher's `tasks`). Each run is idempotent and safe with any number of workers at once.
+import type { Logger } from 'pino';
+import { sandboxReports } from '../providers/sandbox/sandbox.reports.js';
+import { SandboxProvider } from '../providers/sandbox/sandbox.provider.js';
+import type { Providers } from '../providers/registry.js';
+import { applyMatched, matchableEventIds } from '../store/engine/events.queries.js';
+import { markNoReport } from '../store/engine/no-report.queries.js';
+import type { SqlExec } from '../store/engine/sql-exec.js';
+import type { DeliveryIntake } from './delivery-intake.js';
+import type { PeriodicTask } from './dispatcher.js';
+
+const BATCH = 1_000;
+/** Batches per run: a backlog (after a long outage) drains over several runs, never in one long burst. */
+const MAX_BATCHES = 50;
+/** How long an event without its message is retried: a hand-over is recorded well within a lease. */
+export const MATCH_WINDOW_MS = 15 * 60_000;
+
+const breathe = () => new Promise((resolve) => setImmediate(resolve));
+
+/** Messages sent longer than `deliveryReportMs` ago without a final report → no report. */
+export function noReportSweep(deps: { exec: SqlExec; deliveryReportMs: number; logger?: Logger; everyMs?: number }): PeriodicTask {
+  return {
+    name: 'no-report sweep',
+    everyMs: deps.everyMs ?? 60_000,
+    async run(now) {
+      let marked = 0;
+      for (let i = 0; i < MAX_BATCHES; i++) {
+        const n = await markNoReport(deps.exec, now - deps.deliveryReportMs, BATCH, now);
+        marked += n;
+        if (n < BATCH) break;
+        await breathe();
+      }
+      if (marked > 0) deps.logger?.info({ marked }, 'messages without a delivery report past the deadline: no report');
+    },
+  };
+}
+
+/** Applies events that arrived before the hand-over of their message was recorded. */
+export function lateMatches(deps: { exec: SqlExec; logger?: Logger; everyMs?: number }): PeriodicTask {
+  return {
+    name: 'late delivery events',
+    everyMs: deps.everyMs ?? 5_000,
+    async run(now) {
+      for (let i = 0; i < MAX_BATCHES; i++) {
+        const ids = await matchableEventIds(deps.exec, now - MATCH_WINDOW_MS, BATCH);
+        if (ids.length === 0) return;
+        const applied = await deps.exec.transaction((tx) => applyMatched(tx, ids, now));
+        deps.logger?.debug({ applied }, 'delivery events matched to their messages after the hand-over was recorded');
+        if (ids.length < BATCH) return;
+        await breathe();
+      }
+    },
+  };
+}
+
+/** Every delivery task a sender runs: the sweeps, and the reports of each sandbox provider in use. */
+export function deliveryTasks(deps: { exec: SqlExec; deliveryReportMs: number; providers: Providers; intake: DeliveryIntake; logger?: Logger }): PeriodicTask[] {
+  const tasks = [noReportSweep(deps), lateMatches(deps)];
+  for (const provider of new Set(Object.values(deps.providers))) {
+    if (provider instanceof SandboxProvider) {
+      tasks.push(sandboxReports({ exec: deps.exec, ingest: (events) => deps.intake.ingest(events), provider: provider.name }));
+    }
+  }
+  return tasks;
+}

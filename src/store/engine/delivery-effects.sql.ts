@@ -1,0 +1,109 @@
+// What new delivery events do, inside the intake's transaction: move each message's delivery
+// state by the fixed precedence, move the communication counters with it, and add the
+// suppressions that bounces, complaints, unsubscribes and STOP ask for.
+import { nextDeliveryState, isDeliveryState, suppressionReason, type DeliveryEvent } from '../../domain/delivery.js';
+import type { DeliveryState } from '../../domain/message.js';
+import { addSuppression, type NewSuppression } from './suppressions.sql.js';
+import type { SqlExec } from './sql-exec.js';
+
+/** A sent message as the intake sees it, locked for the transaction. */
+export interface EventMessage {
+  id: number;
+  communication_id: number;
+  channel: 'email' | 'sms';
+  address: string | null;
+  delivery_state: string | null;
+  provider: string;
+  provider_message_id: string;
+}
+
+export interface NewEvent {
+  event: DeliveryEvent;
+  /** The messages it names (none for STOP and for unknown messages). */
+  messages: readonly EventMessage[];
+}
+
+interface Change {
+  message: EventMessage;
+  before: DeliveryState;
+  after: DeliveryState;
+  error: string | null;
+}
+
+const counted = (state: DeliveryState) => ({ delivered: state === 'delivered' ? 1 : 0, failed: state === 'failed' ? 1 : 0 });
+
+/**
+ * Applies events that were stored just now (never a duplicate). Precedence is order-free, but
+ * the events go through in the order they happened so the first failure's reason is the one kept.
+ */
+export async function applyEffects(tx: SqlExec, events: readonly NewEvent[], now: number): Promise<void> {
+  const changes = new Map<number, Change>();
+  const suppressions = new Map<string, NewSuppression & { provider: string }>();
+  const suppress = (s: NewSuppression & { provider: string }) => {
+    const key = `${s.channel}\u0000${s.address}`;
+    if (!suppressions.has(key)) suppressions.set(key, s);
+  };
+  for (const { event, messages } of [...events].sort((a, b) => a.event.occurredAt - b.event.occurredAt)) {
+    const source = `${event.provider}:${event.eventKey}`;
+    const reason = suppressionReason(event);
+    if (event.kind === 'stop') {
+      suppress({ channel: 'sms', address: event.phone, reason: 'sms_stop', source, provider: event.provider });
+      continue;
+    }
+    for (const message of messages) {
+      const current = changes.get(message.id)?.after ?? message.delivery_state;
+      if (isDeliveryState(current)) {
+        const next = nextDeliveryState(current, event.kind);
+        if (next !== current) {
+          const before = changes.get(message.id)?.before ?? current;
+          const error = next === 'failed' ? (event.reason ?? null) : (changes.get(message.id)?.error ?? null);
+          changes.set(message.id, { message, before, after: next, error });
+        }
+      }
+      if (reason && message.address) suppress({ channel: message.channel, address: message.address, reason, source, provider: event.provider });
+    }
+  }
+  await writeStates(tx, [...changes.values()].filter((c) => c.before !== c.after), now);
+  const sorted = [...suppressions.values()].sort((a, b) => (a.channel + a.address < b.channel + b.address ? -1 : 1));
+  for (const s of sorted) {
+    await addSuppression(tx, s, { userId: null, label: `provider:${s.provider}` }, now);
+  }
+}
+
+/** The new states, then the counters they move (in communication order, to lock alike everywhere). */
+async function writeStates(tx: SqlExec, changes: readonly Change[], now: number): Promise<void> {
+  if (changes.length === 0) return;
+  if (tx.dialect === 'postgres') {
+    await tx.run(
+      `UPDATE messages m SET delivery_state = u.state, delivery_error = u.error, delivery_updated_at = ?
+       FROM unnest(?::bigint[], ?::text[], ?::text[]) AS u(id, state, error) WHERE m.id = u.id`,
+      [now, changes.map((c) => c.message.id), changes.map((c) => c.after), changes.map((c) => c.error)],
+    );
+  } else {
+    for (const c of changes) {
+      await tx.run(`UPDATE messages SET delivery_state = ?, delivery_error = ?, delivery_updated_at = ? WHERE id = ?`, [
+        c.after,
+        c.error,
+        now,
+        c.message.id,
+      ]);
+    }
+  }
+  const deltas = new Map<number, { delivered: number; failed: number }>();
+  for (const c of changes) {
+    const id = Number(c.message.communication_id);
+    const d = deltas.get(id) ?? { delivered: 0, failed: 0 };
+    const [before, after] = [counted(c.before), counted(c.after)];
+    d.delivered += after.delivered - before.delivered;
+    d.failed += after.failed - before.failed;
+    deltas.set(id, d);
+  }
+  for (const [id, d] of [...deltas].sort(([a], [b]) => a - b)) {
+    if (d.delivered === 0 && d.failed === 0) continue;
+    await tx.run(`UPDATE communications SET messages_delivered = messages_delivered + ?, delivery_errors = delivery_errors + ? WHERE id = ?`, [
+      d.delivered,
+      d.failed,
+      id,
+    ]);
+  }
+}

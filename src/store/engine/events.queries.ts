@@ -1,0 +1,187 @@
+// The delivery intake's statements: find (and lock) the messages events name, store each event
+// once, and apply the new ones; later, apply events that arrived before their message was
+// recorded as sent. Locks are always taken in one order (messages by id, then events, then
+// communications, then suppressions), so concurrent batches wait for each other but never deadlock.
+import type { DeliveryEvent, MessageEventKind } from '../../domain/delivery.js';
+import { applyEffects, type EventMessage, type NewEvent } from './delivery-effects.sql.js';
+import type { SqlExec } from './sql-exec.js';
+
+export type EventResult = 'applied' | 'duplicate' | 'unknown';
+
+const MESSAGE_COLUMNS = 'id, communication_id, channel, address, delivery_state, provider, provider_message_id';
+const keyOf = (provider: string, providerMessageId: string) => `${provider}\u0000${providerMessageId}`;
+
+/**
+ * Stores and applies a batch of events in the caller's transaction. Returns what became of each
+ * event, in the order given: a second copy of an event (in this batch or stored before) is a
+ * duplicate and changes nothing.
+ */
+export async function ingestEvents(tx: SqlExec, events: readonly DeliveryEvent[], now: number): Promise<EventResult[]> {
+  const messages = await lockMessages(
+    tx,
+    events.flatMap((e) => (e.kind === 'stop' ? [] : [{ provider: e.provider, providerMessageId: e.providerMessageId }])),
+  );
+  const named = (e: DeliveryEvent) => (e.kind === 'stop' ? [] : (messages.get(keyOf(e.provider, e.providerMessageId)) ?? []));
+  const first = new Map<string, number>();
+  events.forEach((e, i) => {
+    const key = `${e.provider}\u0000${e.eventKey}`;
+    if (!first.has(key)) first.set(key, i);
+  });
+  const candidates = [...first.values()].sort((a, b) => {
+    const [x, y] = [events[a]!, events[b]!];
+    return x.provider === y.provider ? (x.eventKey < y.eventKey ? -1 : 1) : x.provider < y.provider ? -1 : 1;
+  });
+  const stored = await storeEvents(tx, candidates.map((i) => ({ event: events[i]!, messageId: named(events[i]!)[0]?.id ?? null })), now);
+  const fresh = candidates.filter((_, n) => stored[n]);
+  await applyEffects(tx, fresh.map((i) => ({ event: events[i]!, messages: named(events[i]!) })), now);
+  const isFresh = new Set(fresh);
+  return events.map((e, i) => {
+    if (!isFresh.has(i)) return 'duplicate';
+    return e.kind === 'stop' || named(e).length > 0 ? 'applied' : 'unknown';
+  });
+}
+
+/** The sent messages of these (provider, provider message id) pairs, locked until commit. */
+async function lockMessages(tx: SqlExec, refs: readonly { provider: string; providerMessageId: string }[]): Promise<Map<string, EventMessage[]>> {
+  const found = new Map<string, EventMessage[]>();
+  const add = (m: EventMessage) => {
+    const key = keyOf(m.provider, m.provider_message_id);
+    found.set(key, [...(found.get(key) ?? []), { ...m, id: Number(m.id), communication_id: Number(m.communication_id) }]);
+  };
+  if (tx.dialect === 'postgres') {
+    const byProvider = new Map<string, Set<string>>();
+    for (const r of refs) byProvider.set(r.provider, (byProvider.get(r.provider) ?? new Set()).add(r.providerMessageId));
+    for (const [provider, ids] of [...byProvider].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      const rows = await tx.all<EventMessage>(
+        `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE provider = ? AND provider_message_id = ANY(?::text[]) ORDER BY id FOR UPDATE`,
+        [provider, [...ids]],
+      );
+      rows.forEach(add);
+    }
+    return found;
+  }
+  // SQLite: the transaction already holds the write lock; one indexed lookup per message.
+  const seen = new Set<string>();
+  for (const r of refs) {
+    const key = keyOf(r.provider, r.providerMessageId);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const rows = await tx.all<EventMessage>(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE provider = ? AND provider_message_id = ?`, [
+      r.provider,
+      r.providerMessageId,
+    ]);
+    rows.forEach(add);
+  }
+  return found;
+}
+
+const EVENT_COLUMNS: [name: string, pgType: string][] = [
+  ['provider', 'text'],
+  ['event_key', 'text'],
+  ['message_id', 'bigint'],
+  ['provider_message_id', 'text'],
+  ['type', 'text'],
+  ['occurred_at', 'bigint'],
+  ['received_at', 'bigint'],
+  ['payload', 'text'],
+  ['reason', 'text'],
+  ['hard_bounce', 'integer'],
+  ['address', 'text'],
+];
+
+function eventRow(event: DeliveryEvent, messageId: number | null, now: number): unknown[] {
+  const isStop = event.kind === 'stop';
+  return [
+    event.provider,
+    event.eventKey,
+    messageId,
+    isStop ? null : event.providerMessageId,
+    event.kind,
+    // A provider's missing or garbled timestamp must not lose the event: it happened by now.
+    Number.isFinite(event.occurredAt) ? Math.round(event.occurredAt) : now,
+    now,
+    JSON.stringify(event.payload ?? null),
+    event.reason ?? null,
+    !isStop && event.hardBounce ? 1 : 0,
+    isStop ? event.phone : null,
+  ];
+}
+
+/** Inserts events that are new; answers, for each, whether it was (false: stored before). */
+async function storeEvents(tx: SqlExec, rows: readonly { event: DeliveryEvent; messageId: number | null }[], now: number): Promise<boolean[]> {
+  if (rows.length === 0) return [];
+  const names = EVENT_COLUMNS.map(([name]) => name).join(', ');
+  const conflict = 'ON CONFLICT (provider, event_key) DO NOTHING';
+  const values = rows.map((r) => eventRow(r.event, r.messageId, now));
+  if (tx.dialect === 'postgres') {
+    const unnest = EVENT_COLUMNS.map(([, type]) => `?::${type}[]`).join(', ');
+    const inserted = await tx.all<{ provider: string; event_key: string }>(
+      `INSERT INTO delivery_events (${names}) SELECT * FROM unnest(${unnest}) ${conflict} RETURNING provider, event_key`,
+      EVENT_COLUMNS.map((_, c) => values.map((v) => v[c])),
+    );
+    const keys = new Set(inserted.map((i) => `${i.provider}\u0000${i.event_key}`));
+    return rows.map((r) => keys.has(`${r.event.provider}\u0000${r.event.eventKey}`));
+  }
+  const statement = `INSERT INTO delivery_events (${names}) VALUES (${EVENT_COLUMNS.map(() => '?').join(', ')}) ${conflict}`;
+  const stored: boolean[] = [];
+  for (const v of values) stored.push((await tx.run(statement, v)) === 1);
+  return stored;
+}
+
+/**
+ * Events stored without a message whose message is now known: the provider reported before the
+ * worker recorded the hand-over (a fast webhook, the sandbox without delay). Only recent ones:
+ * older events name messages Crier never sent, and stay for diagnosis.
+ */
+export async function matchableEventIds(exec: SqlExec, receivedSince: number, limit: number): Promise<number[]> {
+  const rows = await exec.all<{ id: number }>(
+    `SELECT e.id FROM delivery_events e
+     WHERE e.message_id IS NULL AND e.received_at >= ? AND e.provider_message_id IS NOT NULL
+       AND EXISTS (SELECT 1 FROM messages m WHERE m.provider = e.provider AND m.provider_message_id = e.provider_message_id)
+     ORDER BY e.id LIMIT ?`,
+    [receivedSince, limit],
+  );
+  return rows.map((r) => Number(r.id));
+}
+
+interface StoredEventRow {
+  id: number;
+  provider: string;
+  event_key: string;
+  provider_message_id: string;
+  type: MessageEventKind;
+  occurred_at: number;
+  reason: string | null;
+  hard_bounce: number;
+}
+
+/** Links stored events to their messages and applies them, once (the link is the claim). */
+export async function applyMatched(tx: SqlExec, ids: readonly number[], now: number): Promise<number> {
+  const columns = 'id, provider, event_key, provider_message_id, type, occurred_at, reason, hard_bounce';
+  const rows: StoredEventRow[] = [];
+  if (tx.dialect === 'postgres') {
+    rows.push(...(await tx.all<StoredEventRow>(`SELECT ${columns} FROM delivery_events WHERE id = ANY(?::bigint[]) AND message_id IS NULL`, [ids])));
+  } else {
+    for (const id of ids) rows.push(...(await tx.all<StoredEventRow>(`SELECT ${columns} FROM delivery_events WHERE id = ? AND message_id IS NULL`, [id])));
+  }
+  const messages = await lockMessages(tx, rows.map((r) => ({ provider: r.provider, providerMessageId: r.provider_message_id })));
+  const linked: NewEvent[] = [];
+  for (const row of rows) {
+    const named = messages.get(keyOf(row.provider, row.provider_message_id)) ?? [];
+    if (named.length === 0) continue;
+    if ((await tx.run(`UPDATE delivery_events SET message_id = ? WHERE id = ? AND message_id IS NULL`, [named[0]!.id, row.id])) !== 1) continue;
+    const event: DeliveryEvent = {
+      provider: row.provider,
+      eventKey: row.event_key,
+      providerMessageId: row.provider_message_id,
+      kind: row.type,
+      hardBounce: Number(row.hard_bounce) === 1,
+      occurredAt: Number(row.occurred_at),
+      payload: null,
+      ...(row.reason === null ? {} : { reason: row.reason }),
+    };
+    linked.push({ event, messages: named });
+  }
+  await applyEffects(tx, linked, now);
+  return linked.length;
+}

@@ -1,0 +1,42 @@
+import validator from 'validator';
+import { describe, expect, it } from 'vitest';
+import { normaliseEmail, normaliseLanguage, normaliseTimeZone, normaliseUuid, parseConsent, PhoneNormaliser } from '../../src/domain/account-fields.js';
+import { parsePhoneNumberFromString } from 'libphonenumber-js';
+
+describe('account fields', () => {
+  it('accepts exactly the addresses validator accepts (the fast path is a subset)', () => {
+    const corpus = [
+      'ada@example.com', 'Ada.Lovelace+news@Example.CO.uk', "o'neill@example.ie", 'a..b@example.com', '.a@example.com', 'a.@example.com',
+      'a@b', 'a@-example.com', 'a@example-.com', 'a@exa_mple.com', 'a@example.c', 'a@example.123', 'user@xn--bcher-kva.example',
+      `${'x'.repeat(64)}@example.com`, `${'x'.repeat(65)}@example.com`, `a@${'l'.repeat(63)}.com`, `a@${'l'.repeat(64)}.com`,
+      'a b@example.com', '"quoted"@example.com', 'élodie@exemple.fr', 'a@exemple.québec', 'plain', '@example.com', 'a@@example.com',
+      'first.last@sub.domain.example.org', 'x@example.com.', 'a@127.0.0.1', 'a@[127.0.0.1]', 'a{b}@example.com', 'a/b=c@example.com',
+    ];
+    for (const address of corpus) {
+      expect(normaliseEmail(address) !== null, address).toBe(validator.isEmail(address));
+    }
+    expect(normaliseEmail('  Ada@Example.COM ')).toBe('ada@example.com');
+  });
+
+  it('normalises phones to E.164 exactly as a full libphonenumber parse does', () => {
+    const phones = new PhoneNormaliser('CA');
+    const inputs = ['(514) 555-0123', '514.555.0124', '+1 514 555 0125', '1-514-555-0126', '+33 6 12 34 56 78', '+44 7911 123456', '+44 7781 123456', '555-0123', '+1 555 555 5555', '0000', '+999 1234', '(514) 555-0123 ext. 5'];
+    // Twice: the second pass takes the remembered-region path.
+    for (const pass of [1, 2]) {
+      for (const input of inputs) {
+        const full = parsePhoneNumberFromString(input, 'CA');
+        expect(phones.normalise(input), `${input} (pass ${pass})`).toBe(full && full.isValid() ? full.number : null);
+      }
+    }
+  });
+
+  it('canonicalises UUIDs, languages, time zones and consent', () => {
+    expect(normaliseUuid(' 0B7E6F1C-8D4A-4C8E-9A57-1F4C2B9D3E01 ')).toBe('0b7e6f1c-8d4a-4c8e-9a57-1f4c2b9d3e01');
+    expect(normaliseUuid('0b7e6f1c8d4a4c8e9a571f4c2b9d3e01')).toBeNull();
+    expect(normaliseLanguage('fr_ca')).toBe('fr-CA');
+    expect(normaliseLanguage('english')).toBeNull();
+    expect(normaliseTimeZone('America/Toronto')).toBe('America/Toronto');
+    expect(normaliseTimeZone('Mars/Olympus')).toBeNull();
+    expect([parseConsent('Yes'), parseConsent('0'), parseConsent('maybe')]).toEqual([1, 0, null]);
+  });
+});

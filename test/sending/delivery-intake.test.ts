@@ -1,0 +1,155 @@
+// The delivery intake on real sent messages: precedence, dedupe, counters that always equal a
+// recount, events that arrive before their message was recorded, and the no-report sweep.
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { DeliveryEvent } from '../../src/domain/delivery.js';
+import type { Dispatcher } from '../../src/sending/dispatcher.js';
+import { lateMatches, noReportSweep } from '../../src/sending/delivery-tasks.js';
+import { FakeClock } from '../harness/auth.js';
+import { countersOf, eventFor, messageRow, sendCommunication, type SentMessage } from '../harness/delivery.js';
+import { describeEachDialect } from '../harness/dialects.js';
+import { startTestServer, type TestServer } from '../harness/server.js';
+import { recount } from '../harness/sending.js';
+
+const HOUR = 3_600_000;
+
+describeEachDialect('delivery intake', (ctx) => {
+  let t: TestServer;
+  let dispatcher: Dispatcher;
+  // Close to real time, so the sandbox's own reports (planned an hour after real time) never
+  // come due while the dispatcher runs; the no-report test stops it before moving the clock.
+  const clock = new FakeClock(Date.now());
+  beforeAll(async () => {
+    t = await startTestServer(ctx.url(), { clock, env: { CRIER_SANDBOX_DELIVERY_DELAY_MS: String(HOUR) } });
+    dispatcher = t.app.createDispatcher();
+    dispatcher.start();
+  });
+  afterAll(async () => {
+    await dispatcher?.stop();
+    await t?.close();
+  });
+
+  const ingest = (...events: DeliveryEvent[]) => t.app.delivery.ingest(events);
+  const one = async (count = 1) => (await sendCommunication(t.app, count)).messages[0]!;
+  const expectCountersMatchRows = async (communicationId: number) => {
+    const rows = await recount(t.app, communicationId);
+    expect(await countersOf(t.app, communicationId)).toEqual({ delivered: rows.delivered, deliveryErrors: rows.deliveryErrors });
+  };
+
+  it('turns delivered into failed on a later bounce, moving both counters', async () => {
+    const m = await one();
+    expect(m.delivery_state).toBe('in_progress');
+    expect(await ingest(eventFor(m, 'delivered'))).toEqual({ applied: 1, duplicates: 0, unknown: 0 });
+    expect((await messageRow(t.app, m.id)).delivery_state).toBe('delivered');
+    expect(await countersOf(t.app, m.communication_id)).toEqual({ delivered: 1, deliveryErrors: 0 });
+
+    await ingest(eventFor(m, 'failed', { reason: '550 mailbox gone' }));
+    const after = await messageRow(t.app, m.id);
+    expect(after).toMatchObject({ delivery_state: 'failed', delivery_error: '550 mailbox gone', delivery_updated_at: clock.now() });
+    expect(await countersOf(t.app, m.communication_id)).toEqual({ delivered: 0, deliveryErrors: 1 });
+    await expectCountersMatchRows(m.communication_id);
+  });
+
+  it('never turns failed back into delivered', async () => {
+    const m = await one();
+    await ingest(eventFor(m, 'failed', { reason: 'carrier rejected' }));
+    await ingest(eventFor(m, 'delivered'));
+    expect(await messageRow(t.app, m.id)).toMatchObject({ delivery_state: 'failed', delivery_error: 'carrier rejected' });
+    expect(await countersOf(t.app, m.communication_id)).toEqual({ delivered: 0, deliveryErrors: 1 });
+  });
+
+  it('lets a late non-final event (deferred) change nothing final', async () => {
+    const m = await one();
+    await ingest(eventFor(m, 'delivered'));
+    const before = await messageRow(t.app, m.id);
+    clock.advance(1_000);
+    expect(await ingest(eventFor(m, 'accepted'))).toEqual({ applied: 1, duplicates: 0, unknown: 0 });
+    expect(await messageRow(t.app, m.id)).toEqual(before);
+    expect(await countersOf(t.app, m.communication_id)).toEqual({ delivered: 1, deliveryErrors: 0 });
+  });
+
+  it('applies an event once, however often it is sent (in one batch or across batches)', async () => {
+    const m = await one();
+    const delivered = eventFor(m, 'delivered', { eventKey: 'same-key' });
+    expect(await ingest(delivered, delivered)).toEqual({ applied: 1, duplicates: 1, unknown: 0 });
+    expect(await ingest(delivered)).toEqual({ applied: 0, duplicates: 1, unknown: 0 });
+    expect(await countersOf(t.app, m.communication_id)).toEqual({ delivered: 1, deliveryErrors: 0 });
+    const stored = await t.app.store.db.selectFrom('delivery_events').select(['message_id', 'type']).where('event_key', '=', 'same-key').execute();
+    expect(stored).toEqual([{ message_id: m.id, type: 'delivered' }]);
+    const metrics = await t.app.metrics.registry.getSingleMetricAsString('crier_delivery_events_total');
+    expect(metrics).toMatch(/crier_delivery_events_total\{provider="sandbox",kind="delivered",result="duplicate"\} [1-9]/);
+  });
+
+  it('applies a final report that comes after the no-report deadline', async () => {
+    const m = await one();
+    await t.app.store.db.updateTable('messages').set({ delivery_state: 'no_report' }).where('id', '=', m.id).execute();
+    await ingest(eventFor(m, 'delivered'));
+    expect((await messageRow(t.app, m.id)).delivery_state).toBe('delivered');
+    await expectCountersMatchRows(m.communication_id);
+  });
+
+  it('keeps every counter equal to a recount through a shuffled, overlapping stream of events', async () => {
+    const { id, messages } = await sendCommunication(t.app, 40);
+    let seed = 7;
+    const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+    const pick = <T>(list: readonly T[]) => list[Math.floor(random() * list.length)]!;
+    const events: DeliveryEvent[] = [];
+    const expected = new Map<number, string>();
+    for (const m of messages) {
+      const kinds = Array.from({ length: 1 + Math.floor(random() * 4) }, () => pick(['accepted', 'delivered', 'delivered', 'failed'] as const));
+      for (const kind of kinds) events.push(eventFor(m, kind, { reason: kind === 'failed' ? 'bounced' : undefined }));
+      expected.set(m.id, kinds.includes('failed') ? 'failed' : kinds.includes('delivered') ? 'delivered' : 'in_progress');
+    }
+    const stream = [...events, ...events.filter(() => random() < 0.3)].sort(() => random() - 0.5);
+    for (let i = 0; i < stream.length; ) {
+      // Several batches at once, as concurrent webhook posts would arrive.
+      const wave = Array.from({ length: 3 }, () => stream.slice(i, (i += 1 + Math.floor(random() * 12))));
+      await Promise.all(wave.map((batch) => t.app.delivery.ingest(batch)));
+      await expectCountersMatchRows(id);
+    }
+    const rows = await t.app.store.db.selectFrom('messages').select(['id', 'delivery_state']).where('communication_id', '=', id).execute();
+    expect(new Map(rows.map((r) => [Number(r.id), r.delivery_state]))).toEqual(expected);
+    const stored = await t.app.store.db.selectFrom('delivery_events').select((eb) => eb.fn.countAll<number>().as('n')).where('event_key', 'in', events.map((e) => e.eventKey)).executeTakeFirstOrThrow();
+    expect(Number(stored.n)).toBe(events.length);
+  });
+
+  it('stores events for unknown messages, and applies them once the hand-over is recorded', async () => {
+    const m = await one();
+    const early = { ...m, provider_message_id: `sbx_not_yet_${m.id}` };
+    expect(await ingest(eventFor(early, 'delivered'))).toEqual({ applied: 0, duplicates: 0, unknown: 1 });
+    const matcher = lateMatches({ exec: t.app.engine });
+    await matcher.run(clock.now());
+    expect((await messageRow(t.app, m.id)).delivery_state).toBe('in_progress');
+
+    await t.app.store.db.updateTable('messages').set({ provider_message_id: early.provider_message_id }).where('id', '=', m.id).execute();
+    await Promise.all([matcher.run(clock.now()), matcher.run(clock.now())]);
+    await matcher.run(clock.now());
+    expect((await messageRow(t.app, m.id)).delivery_state).toBe('delivered');
+    expect(await countersOf(t.app, m.communication_id)).toEqual({ delivered: 1, deliveryErrors: 0 });
+  });
+
+  it('marks messages without a final report past the deadline as no report, counting them nowhere', async () => {
+    const { id, messages } = await sendCommunication(t.app, 3);
+    await dispatcher.stop();
+    const [reported, overdue, recent] = messages as [SentMessage, SentMessage, SentMessage];
+    await ingest(eventFor(reported, 'delivered'));
+    const sweep = noReportSweep({ exec: t.app.engine, deliveryReportMs: t.app.config.sending.deliveryReportMs });
+    expect(t.app.config.sending.deliveryReportMs).toBe(72 * HOUR);
+
+    clock.advance(72 * HOUR - 1_000);
+    await t.app.store.db.updateTable('messages').set({ sent_at: clock.now() }).where('id', '=', recent.id).execute();
+    await sweep.run(clock.now());
+    expect((await messageRow(t.app, overdue.id)).delivery_state).toBe('in_progress');
+
+    clock.advance(2_000);
+    await sweep.run(clock.now());
+    expect(await messageRow(t.app, overdue.id)).toMatchObject({ delivery_state: 'no_report', delivery_updated_at: clock.now() });
+    expect((await messageRow(t.app, recent.id)).delivery_state).toBe('in_progress');
+    expect((await messageRow(t.app, reported.id)).delivery_state).toBe('delivered');
+    expect(await countersOf(t.app, id)).toEqual({ delivered: 1, deliveryErrors: 0 });
+    await expectCountersMatchRows(id);
+
+    await ingest(eventFor(overdue, 'failed', { reason: 'late bounce' }));
+    expect((await messageRow(t.app, overdue.id)).delivery_state).toBe('failed');
+    expect(await countersOf(t.app, id)).toEqual({ delivered: 1, deliveryErrors: 1 });
+  });
+});
