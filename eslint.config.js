@@ -2,7 +2,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'data/', 'coverage/', 'bench/out/'] },
+  { ignores: ['node_modules/', 'dist/', 'data/', 'coverage/', 'bench/out/', 'scratch/'] },
   ...tseslint.configs.recommended,
   {
     rules: {

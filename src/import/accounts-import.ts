@@ -15,8 +15,9 @@ import { recordAudit } from '../store/audit.queries.js';
 import type { Connection, Store } from '../store/store.js';
 import { mapAccountColumns } from './account-columns.js';
 import { AccountRowReader, type Candidate, type RejectedRow } from './account-rows.js';
-import { readCsv, type CsvLimits, type CsvSource } from './csv-reader.js';
-import { UuidLineSet } from './uuid-set.js';
+import { AccountParserThread } from './account-parser.js';
+import { decodeCandidates } from './candidate-codec.js';
+import type { CsvLimits, CsvSource } from './csv-reader.js';
 
 export type { RejectedRow, RejectReason } from './account-rows.js';
 
@@ -94,25 +95,24 @@ async function runImport(
     await stageRows(conn, staged.filter((s) => s.action !== 'unchanged'));
   };
 
-  const rows = readCsv(source, deps.limits, ({ header, delimiter: d }) => {
-    columns = mapAccountColumns(header.fields);
-    reader = new AccountRowReader(columns, deps.defaultRegion);
-    delimiter = d;
-  });
-  const seen = new UuidLineSet();
-  for await (const batch of rows) {
-    for (const row of batch) {
-      counts.rowsRead++;
-      const candidate = reader!.read(row, reject);
-      if (!candidate) continue;
-      const earlier = seen.add(candidate.uuid, row.line);
-      if (earlier !== 0) {
-        reject(duplicate(row.line, candidate.uuid, earlier));
-        continue;
+  // Parsing and validation run on a thread of their own while this one does the database work.
+  const parser = new AccountParserThread(deps.limits, deps.defaultRegion);
+  const feeding = parser.feed(source).catch((err: Error) => parser.fail(err));
+  try {
+    for await (const batch of parser.batches()) {
+      if (!reader) {
+        columns = mapAccountColumns(parser.header!.header);
+        reader = new AccountRowReader(columns, deps.defaultRegion);
+        delimiter = parser.header!.delimiter;
       }
-      pending.push(candidate);
+      counts.rowsRead += batch.rowsRead;
+      for (const r of batch.rejected) reject(r);
+      for (const c of decodeCandidates(batch.candidates, columns!.attributes.length)) pending.push(c);
+      if (pending.length >= STAGE_BATCH) await flush();
     }
-    if (pending.length >= STAGE_BATCH) await flush();
+    await feeding;
+  } finally {
+    await parser.close();
   }
   await flush();
 
@@ -146,8 +146,4 @@ async function runImport(
       ignored: map.ignored,
     },
   };
-}
-
-function duplicate(line: number, uuid: string, firstLine: number): RejectedRow {
-  return { line, column: 'uuid', value: uuid, reason: 'duplicate', message: `duplicate of line ${firstLine}` };
 }

@@ -1,0 +1,67 @@
+// The parsing half of an account import, on a thread of its own: bytes in, validated and
+// de-duplicated rows out, while the main thread does the database half. Messages in:
+// { chunk } and { end }; out: { start }, { rows }, { consumed }, { done }, { error }.
+import { parentPort, workerData } from 'node:worker_threads';
+import type { CountryCode } from 'libphonenumber-js';
+import { CrierError } from '../domain/errors.js';
+import { mapAccountColumns } from './account-columns.js';
+import { AccountRowReader, type Candidate, type RejectedRow } from './account-rows.js';
+import { encodeCandidates } from './candidate-codec.js';
+import { readCsv, type CsvLimits } from './csv-reader.js';
+import { UuidLineSet } from './uuid-set.js';
+
+const { limits, defaultRegion } = workerData as { limits: CsvLimits; defaultRegion: CountryCode };
+const port = parentPort!;
+
+/** Chunks as they arrive; `consumed` tells the main thread how far parsing has got. */
+async function* incoming(): AsyncGenerator<Uint8Array> {
+  const queue: (Uint8Array | null)[] = [];
+  let wake: (() => void) | null = null;
+  port.on('message', (m: { chunk?: Uint8Array; end?: true }) => {
+    queue.push(m.end ? null : m.chunk!);
+    wake?.();
+  });
+  for (;;) {
+    if (queue.length === 0) await new Promise<void>((resolve) => (wake = resolve));
+    wake = null;
+    const next = queue.shift()!;
+    if (next === null) return;
+    yield next;
+    port.postMessage({ consumed: 1 });
+  }
+}
+
+async function run(): Promise<void> {
+  let reader: AccountRowReader | undefined;
+  const seen = new UuidLineSet();
+  const rows = readCsv(incoming(), limits, ({ header, delimiter }) => {
+    const columns = mapAccountColumns(header.fields);
+    reader = new AccountRowReader(columns, defaultRegion);
+    port.postMessage({ start: { delimiter, header: header.fields } });
+  });
+  for await (const batch of rows) {
+    const candidates: Candidate[] = [];
+    const rejected: RejectedRow[] = [];
+    const reject = (r: RejectedRow) => rejected.push(r);
+    for (const row of batch) {
+      const candidate = reader!.read(row, reject);
+      if (!candidate) continue;
+      const earlier = seen.add(candidate.uuid, row.line);
+      if (earlier !== 0) {
+        reject({ line: row.line, column: 'uuid', value: candidate.uuid, reason: 'duplicate', message: `duplicate of line ${earlier}` });
+        continue;
+      }
+      candidates.push(candidate);
+    }
+    port.postMessage({ rows: { rowsRead: batch.length, candidates: encodeCandidates(candidates), rejected } });
+  }
+  port.postMessage({ done: true });
+}
+
+run().catch((err: unknown) => {
+  const error =
+    err instanceof CrierError
+      ? { code: err.code, message: err.message, details: err.details }
+      : { code: 'internal', message: (err as Error).message ?? String(err) };
+  port.postMessage({ error });
+});
