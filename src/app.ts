@@ -26,6 +26,8 @@ import { openStore, type Store } from './store/store.js';
 export interface Metrics {
   registry: Registry;
   importedRows: Counter<'result'>;
+  /** Hand-over outcomes recorded by this process's sender. */
+  handOvers: Counter<'channel' | 'outcome'>;
 }
 
 export interface App {
@@ -109,6 +111,12 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   if (config.metrics) collectDefaultMetrics({ register: registry });
   const metrics: Metrics = {
     registry,
+    handOvers: new Counter({
+      name: 'crier_messages_handed_over_total',
+      help: 'Messages this process handed to providers, by channel and outcome (sent, failed, retried)',
+      labelNames: ['channel', 'outcome'],
+      registers: [registry],
+    }),
     importedRows: new Counter({
       name: 'crier_account_import_rows_total',
       help: 'Rows read by account imports, by result',
@@ -146,7 +154,10 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const sandbox = new SandboxService({ store });
   const tasks = deliveryTasks({ exec: engine, deliveryReportMs: config.sending.deliveryReportMs, providers, intake: delivery, logger });
   const createDispatcher = () => {
-    const dispatcher = new Dispatcher({ exec: engine, config, providers, renderer, unsubscribe, logger, now, tasks });
+    const onRecorded = (channel: string, counts: { sent: number; failed: number; retried: number }) => {
+      for (const [outcome, n] of Object.entries(counts)) if (n > 0) metrics.handOvers.inc({ channel, outcome }, n);
+    };
+    const dispatcher = new Dispatcher({ exec: engine, config, providers, renderer, unsubscribe, logger, now, tasks, onRecorded });
     sending.onWork = () => dispatcher.wake();
     return dispatcher;
   };

@@ -8,7 +8,7 @@ import { mapAccountColumns } from './account-columns.js';
 import { AccountRowReader, type Candidate, type RejectedRow } from './account-rows.js';
 import { encodeCandidates } from './candidate-codec.js';
 import { readCsv, type CsvLimits } from './csv-reader.js';
-import { UuidLineSet } from './uuid-set.js';
+import { UuidLineTable } from './uuid-line-table.js';
 
 const { limits, defaultRegion } = workerData as { limits: CsvLimits; defaultRegion: CountryCode };
 const port = parentPort!;
@@ -33,7 +33,7 @@ async function* incoming(): AsyncGenerator<Uint8Array> {
 
 async function run(): Promise<void> {
   let reader: AccountRowReader | undefined;
-  const seen = new UuidLineSet();
+  const seen = new UuidLineTable();
   const rows = readCsv(incoming(), limits, ({ header, delimiter }) => {
     const columns = mapAccountColumns(header.fields);
     reader = new AccountRowReader(columns, defaultRegion);

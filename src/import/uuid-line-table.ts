@@ -1,7 +1,8 @@
-// The UUIDs of a recipients file with the line each was first seen on, packed as UuidLineSet
-// packs them (20 bytes a slot rather than ~100 for a string in a Map), plus what matching them
-// against the accounts directory needs: a lookup that marks an entry as matched, and a walk over
-// the entries, so the ones no account matched can be listed at the end.
+// The UUIDs of an imported file with the line each was first seen on, packed as 128-bit keys in
+// an open-addressing table (20 bytes a slot rather than ~100 for a string in a Map), so duplicate
+// detection stays inside an import's memory budget at a million rows. For recipients files it
+// also matches entries against the accounts directory: a lookup that marks an entry as matched,
+// and a walk over the entries, so the ones no account matched can be listed at the end.
 
 const EMPTY = 0;
 /** Lines are below 2^31 (row limits are millions): the top bit of a slot's line marks a match. */

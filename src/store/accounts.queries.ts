@@ -2,6 +2,7 @@
 import { sql, type SelectQueryBuilder } from 'kysely';
 import type { AccountsTable, Database } from './schema.js';
 import type { Db, Dialect } from './store.js';
+import { escapeLike } from './like.js';
 
 export type AccountRow = Omit<AccountsTable, 'id'> & { id: number };
 
@@ -52,10 +53,6 @@ function applySearch<O>(
   if (PHONE_LIKE.test(q)) return query.where(like('phone', `%${q.replace(/\D/g, '')}%`));
   const pattern = `%${escapeLike(q)}%`;
   return query.where((eb) => eb.or([like('first_name', pattern), like('last_name', pattern), like('email', pattern)]));
-}
-
-function escapeLike(text: string): string {
-  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
 export async function findAccountByUuid(db: Db, uuid: string): Promise<AccountRow | undefined> {

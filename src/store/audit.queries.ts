@@ -4,6 +4,7 @@ import { sql, type Selectable } from 'kysely';
 import type { Actor } from '../domain/actor.js';
 import type { AuditLogTable } from './schema.js';
 import type { Db } from './store.js';
+import { escapeLike } from './like.js';
 
 export interface AuditEntry {
   action: string;
@@ -67,8 +68,4 @@ export async function listAudit(db: Db, filter: AuditFilter): Promise<{ rows: Au
     query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
   ]);
   return { rows, total: Number(total.n) };
-}
-
-function escapeLike(text: string): string {
-  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }

@@ -7,6 +7,7 @@ import type { CommunicationStatus, WizardStep } from '../domain/communication.js
 import type { CommunicationsTable } from './schema.js';
 import type { Db, Dialect } from './store.js';
 import { contentColumns } from './templates.queries.js';
+import { escapeLike } from './like.js';
 
 type Resolved<T> = { [K in keyof T]: T[K] extends import('kysely').Generated<infer U> ? U : T[K] };
 export type CommunicationRow = Resolved<CommunicationsTable> & {
@@ -46,7 +47,7 @@ export async function listCommunications(
   }
   const q = search.q?.trim();
   if (q) {
-    const pattern = `%${q.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
+    const pattern = `%${escapeLike(q)}%`;
     const op = sql.raw(dialect === 'postgres' ? 'ilike' : 'like');
     query = query.where(sql<boolean>`c.name ${op} ${pattern} escape '\\'`);
     count = count.where(sql<boolean>`c.name ${op} ${pattern} escape '\\'`);

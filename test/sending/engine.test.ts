@@ -60,6 +60,7 @@ describeEachDialect('sending engine', (ctx) => {
     expect(view.messages).toMatchObject({ total: 301, sent: 300, sendFailed: 1 });
     const failure = await app.store.db.selectFrom('messages').selectAll().where('communication_id', '=', id).where('send_state', '=', 'send_failed').executeTakeFirstOrThrow();
     expect(failure).toMatchObject({ error_code: 'no_reachable_channel', error_message: 'no email address' });
+    expect(await app.metrics.registry.metrics()).toMatch(/crier_messages_handed_over_total\{channel="email",outcome="sent"\} 300/);
   });
 
   it('turns two simultaneous Sends into exactly one transition', async () => {
