@@ -53,7 +53,7 @@ async function lockMessages(tx: SqlExec, refs: readonly { provider: string; prov
     for (const r of refs) byProvider.set(r.provider, (byProvider.get(r.provider) ?? new Set()).add(r.providerMessageId));
     for (const [provider, ids] of [...byProvider].sort(([a], [b]) => (a < b ? -1 : 1))) {
       const rows = await tx.all<EventMessage>(
-        `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE provider = ? AND provider_message_id = ANY(?::text[]) ORDER BY id FOR UPDATE`,
+        `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE provider = ? AND provider_message_id IS NOT NULL AND provider_message_id = ANY(?::text[]) ORDER BY id FOR UPDATE`,
         [provider, [...ids]],
       );
       rows.forEach(add);
@@ -66,7 +66,7 @@ async function lockMessages(tx: SqlExec, refs: readonly { provider: string; prov
     const key = keyOf(r.provider, r.providerMessageId);
     if (seen.has(key)) continue;
     seen.add(key);
-    const rows = await tx.all<EventMessage>(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE provider = ? AND provider_message_id = ?`, [
+    const rows = await tx.all<EventMessage>(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE provider = ? AND provider_message_id IS NOT NULL AND provider_message_id = ?`, [
       r.provider,
       r.providerMessageId,
     ]);
@@ -137,7 +137,7 @@ export async function matchableEventIds(exec: SqlExec, receivedSince: number, li
   const rows = await exec.all<{ id: number }>(
     `SELECT e.id FROM delivery_events e
      WHERE e.message_id IS NULL AND e.received_at >= ? AND e.provider_message_id IS NOT NULL
-       AND EXISTS (SELECT 1 FROM messages m WHERE m.provider = e.provider AND m.provider_message_id = e.provider_message_id)
+       AND EXISTS (SELECT 1 FROM messages m WHERE m.provider = e.provider AND m.provider_message_id IS NOT NULL AND m.provider_message_id = e.provider_message_id)
      ORDER BY e.id LIMIT ?`,
     [receivedSince, limit],
   );

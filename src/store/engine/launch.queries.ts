@@ -77,15 +77,17 @@ export async function expandChunk(
     if (!row || row.status !== 'in_progress' || Number(row.expansion_done) === 1) return { done: true, queued: 0, failed: 0 };
     const from = Number(row.expansion_cursor);
     const [bound] = await tx.all<{ hi: number | null }>(
-      `SELECT MAX(id) AS hi FROM (SELECT id FROM recipients WHERE communication_id = ? AND id > ? ORDER BY id LIMIT ?) chunk`,
-      [id, from, chunkSize],
+      // By id range on the primary key: "+" keeps the planner off the (communication_id, account_id)
+      // index, which would scan every recipient of the communication for each chunk.
+      `SELECT MAX(id) AS hi FROM (SELECT id FROM recipients WHERE id > ? AND +communication_id = ? ORDER BY id LIMIT ?) chunk`,
+      [from, id, chunkSize],
     );
     const to = bound?.hi === null || bound?.hi === undefined ? null : Number(bound.hi);
     if (to === null) {
       await tx.run(`UPDATE communications SET expansion_done = 1 WHERE id = ?`, [id]);
       return { done: true, queued: 0, failed: 0 };
     }
-    const scope = `FROM recipients r JOIN accounts a ON a.id = r.account_id WHERE r.communication_id = ? AND r.id > ? AND r.id <= ?`;
+    const scope = `FROM recipients r JOIN accounts a ON a.id = r.account_id WHERE +r.communication_id = ? AND r.id > ? AND r.id <= ?`;
     const languages = (
       await tx.all<{ language: string | null }>(`SELECT DISTINCT a.language AS language ${scope}`, [id, from, to])
     ).map((l) => l.language);
