@@ -15,6 +15,7 @@ import { communicationRoutes } from './routes/communications.js';
 import { recipientRoutes } from './routes/recipients.js';
 import { docsRoutes } from './routes/docs.js';
 import { healthRoutes } from './routes/health.js';
+import { homeRoutes } from './routes/home.js';
 import { outcomeRoutes } from './routes/outcomes.js';
 import { sessionRoutes } from './routes/session.js';
 import { setupRoutes } from './routes/setup.js';
@@ -52,6 +53,7 @@ function requireAccess(server: FastifyInstance): void {
 
 /** Every route module, in one list: the server registers exactly these. */
 const ROUTES: ((server: FastifyInstance, app: App) => void)[] = [
+  homeRoutes,
   healthRoutes,
   accountRoutes,
   sessionRoutes,

@@ -12,7 +12,8 @@ import type { Actor } from '../domain/actor.js';
 import { chooseLanguage } from '../domain/audience.js';
 import { CrierError } from '../domain/errors.js';
 import type { Providers } from '../providers/registry.js';
-import { findAccountByUuid, type AccountRow } from '../store/accounts.queries.js';
+import { findAccountByUuid } from '../store/accounts.queries.js';
+import { renderAccountOf } from '../store/engine/accounts.sql.js';
 import { recordAudit } from '../store/audit.queries.js';
 import type { Store } from '../store/store.js';
 import type { Config } from '../config.js';
@@ -133,18 +134,6 @@ export class PreviewService {
   }
 }
 
-export function renderAccountOf(row: AccountRow) {
-  return {
-    uuid: row.uuid,
-    firstName: row.first_name,
-    lastName: row.last_name,
-    email: row.email,
-    phone: row.phone,
-    language: row.language,
-    timezone: row.timezone,
-    attributes: JSON.parse(row.attributes) as Record<string, string>,
-  };
-}
 
 function missingLanguage(type: MessageType, language: string): never {
   throw new CrierError('not_found', `This communication has no ${type} version in ${language}`, { field: 'language' });

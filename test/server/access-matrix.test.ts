@@ -10,6 +10,7 @@ import { describeEachDialect } from '../harness/dialects.js';
 
 /** The only routes anyone may call: probes, the docs, signing in, the first-admin setup and unsubscribe links. */
 const PUBLIC = new Set([
+  'GET /',
   'GET /healthz',
   'GET /readyz',
   'GET /metrics',

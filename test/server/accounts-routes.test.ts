@@ -85,7 +85,10 @@ describeEachDialect('accounts API', (ctx) => {
     expect(missing.json().error.code).toBe('not_found');
   });
 
-  it('serves health, readiness and metrics', async () => {
+  it('serves a home page, health, readiness and metrics', async () => {
+    const home = await t.inject({ url: '/', headers: { authorization: '' } });
+    expect(home.statusCode).toBe(200);
+    expect(home.body).toMatch(/Crier is running/);
     expect((await t.inject({ url: '/healthz' })).statusCode).toBe(200);
     expect((await t.inject({ url: '/readyz' })).json()).toEqual({ status: 'ready', database: ctx.dialect });
     const metrics = await t.inject({ url: '/metrics' });
