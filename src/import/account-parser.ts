@@ -1,6 +1,9 @@
 // The main thread's side of the parser thread: feeds it the upload's bytes with back-pressure
 // (at most a few chunks ahead of what the database side has processed) and yields its batches.
-import { extname } from 'node:path';
+import { createHash } from 'node:crypto';
+import { existsSync, renameSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { extname, join } from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -24,10 +27,41 @@ type FromWorker =
   | { error: { code: ErrorCode; message: string; details?: unknown } };
 type Queued = Exclude<FromWorker, { consumed: 1 } | { error: unknown }>;
 
-/** tsx's ESM API (package export `tsx/esm/api`, import condition), for the thread to register. */
-function tsxEsmApi(): string {
-  const cjs = createRequire(import.meta.url).resolve('tsx/esm/api');
-  return pathToFileURL(cjs.replace(/index\.cjs$/, 'index.mjs')).href;
+let bundled: string | undefined;
+
+/**
+ * The thread's script. Built, it is the .js beside this file. Run from TypeScript sources (tsx:
+ * `npm start`, tests), it is bundled once per process with esbuild into plain JavaScript: a thread
+ * that loaded the .ts through tsx would carry tsx's loader and its own isolate, ~40 MB more.
+ */
+function parserScript(): URL {
+  const ext = extname(fileURLToPath(import.meta.url));
+  const source = new URL(`./account-parser.worker${ext}`, import.meta.url);
+  if (ext !== '.ts') return source;
+  if (!bundled) {
+    const { buildSync } = createRequire(import.meta.url)('esbuild') as typeof import('esbuild');
+    const { outputFiles } = buildSync({
+      entryPoints: [fileURLToPath(source)],
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      write: false,
+      outfile: 'parser.mjs',
+      logLevel: 'error',
+    });
+    const code = outputFiles[0]!.contents;
+    // Named by its content: processes running the same sources share one file, and none is left
+    // behind per process.
+    const path = join(tmpdir(), `crier-account-parser-${createHash('sha256').update(code).digest('hex').slice(0, 16)}.mjs`);
+    if (!existsSync(path)) {
+      const partial = `${path}.${process.pid}.tmp`;
+      writeFileSync(partial, code);
+      renameSync(partial, path);
+    }
+    bundled = path;
+  }
+  return pathToFileURL(bundled);
 }
 
 /** Chunks sent but not yet parsed, and parsed batches not yet processed, at most. */
@@ -42,21 +76,10 @@ export class AccountParserThread {
   header: { delimiter: string; header: string[] } | null = null;
 
   constructor(limits: CsvLimits, defaultRegion: CountryCode) {
-    // Built, the thread is a .js file; under tsx it is .ts, and the thread registers tsx's loader
-    // before importing it.
-    const ext = extname(fileURLToPath(import.meta.url));
-    const script = new URL(`./account-parser.worker${ext}`, import.meta.url);
-    const workerData = { limits, defaultRegion };
     // A larger young generation: the thread makes short-lived strings by the million, and
     // fewer, larger scavenges cost less than many small ones.
     const resourceLimits = { maxYoungGenerationSizeMb: 32 };
-    this.worker =
-      ext === '.ts'
-        ? new Worker(
-            `import(${JSON.stringify(tsxEsmApi())}).then((tsx) => { tsx.register(); return import(${JSON.stringify(script.href)}); })`,
-            { eval: true, workerData, resourceLimits },
-          )
-        : new Worker(script, { workerData, resourceLimits });
+    this.worker = new Worker(parserScript(), { workerData: { limits, defaultRegion }, resourceLimits });
     this.worker.on('message', (m: FromWorker) => {
       if ('consumed' in m) this.unparsed--;
       else if ('error' in m) this.failure = new CrierError(m.error.code, m.error.message, m.error.details);
