@@ -71,11 +71,16 @@ export async function recordOutcomes(
   if (outcomes.length === 0) return [];
   return exec.transaction(async (tx) => {
     const ids = [...new Set(outcomes.map((o) => o.communicationId))];
-    const lock = tx.dialect === 'postgres' ? ' FOR UPDATE' : '';
-    const statuses = await tx.all<{ id: number; status: string }>(
-      `SELECT id, status FROM communications WHERE id IN (${ids.map(() => '?').join(', ')}) ORDER BY id${lock}`,
-      ids,
-    );
+    const lockCommunications = () =>
+      tx.all<{ id: number; status: string }>(
+        `SELECT id, status FROM communications WHERE id IN (${ids.map(() => '?').join(', ')}) ORDER BY id${tx.dialect === 'postgres' ? ' FOR UPDATE' : ''}`,
+        ids,
+      );
+    // A retry must know whether Cancel came meanwhile, so it locks the communications first, as
+    // Cancel does. Without retries (the common case) the counter rows are locked last, held only
+    // for the counter update, so workers recording batches of one communication barely queue.
+    const retries = outcomes.some((o) => o.kind === 'retry');
+    const statuses = retries ? await lockCommunications() : [];
     const cancelled = new Set(statuses.filter((s) => s.status === 'cancelled').map((s) => Number(s.id)));
     const tallies = new Map<number, Tally>(ids.map((id) => [id, { sent: 0, failed: 0, cancelled: 0 }]));
     const groups = { sent: [] as RecordedOutcome[], failed: [] as RecordedOutcome[], cancelled: [] as RecordedOutcome[], retry: [] as RecordedOutcome[] };
@@ -88,6 +93,7 @@ export async function recordOutcomes(
         if (kind !== 'retry') tallies.get(communicationId)![kind]++;
       }
     }
+    if (!retries) await lockCommunications();
     for (const [id, t] of tallies) {
       if (t.sent + t.failed + t.cancelled === 0) continue;
       await tx.run(
