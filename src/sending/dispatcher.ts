@@ -54,6 +54,17 @@ const PROGRESS_SAMPLE_MS = 5_000;
 const IDLE_POLL_MS = 250;
 const REAP_EVERY_MS = 5_000;
 
+/**
+ * Messages one claim takes: enough to fill one round of concurrent requests, at most 1,000, and
+ * no more than the rate limit lets out in a quarter of the lease — claimed messages wait for
+ * their tokens under the lease, and a lease that ran out while they waited would let another
+ * worker send them too.
+ */
+export function claimSizeFor(maxBatchSize: number, concurrency: number, perSecond: number, leaseMs: number): number {
+  const byRate = Number.isFinite(perSecond) ? Math.floor((perSecond * leaseMs) / 4000) : Infinity;
+  return Math.max(1, Math.min(1000, maxBatchSize * concurrency, byRate));
+}
+
 export class Dispatcher {
   readonly workerId = `${hostname()}/${process.pid}/${randomBytes(3).toString('hex')}`;
   private running = false;
@@ -137,8 +148,7 @@ export class Dispatcher {
     const { sending } = this.deps.config;
     const perSecond = sending.rateLimit[channel] || provider.limits.messagesPerSecond;
     const concurrency = sending.concurrency[channel] ?? provider.limits.maxConcurrentRequests;
-    // One claim fills the requests of one round of concurrency, up to 1,000 messages.
-    const claimSize = Math.min(1000, Math.max(1, provider.limits.maxBatchSize * concurrency));
+    const claimSize = claimSizeFor(provider.limits.maxBatchSize, concurrency, perSecond, sending.leaseMs);
     return { perSecond, concurrency, claimSize };
   }
 

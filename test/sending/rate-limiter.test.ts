@@ -1,4 +1,5 @@
-import { expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { claimSizeFor } from '../../src/sending/dispatcher.js';
 import { RateLimiter } from '../../src/sending/rate-limiter.js';
 import { engineExec } from '../../src/store/engine/sql-exec.js';
 import { FakeClock } from '../harness/auth.js';
@@ -32,5 +33,15 @@ describeEachDialect('rate limiter', (ctx) => {
     const limiter = new RateLimiter(engineExec(ctx.store()), clock.now, async (ms) => void (waited += ms));
     await limiter.acquire('unlimited', 1_000_000, Infinity);
     expect(waited).toBe(0);
+  });
+});
+
+describe('claim size', () => {
+  it('fills a round of requests, at most 1,000, and never more than a quarter-lease of tokens', () => {
+    expect(claimSizeFor(1000, 4, Infinity, 60_000)).toBe(1000);
+    expect(claimSizeFor(1, 64, Infinity, 60_000)).toBe(64);
+    // 10 messages/s with a 60 s lease: 150 claimed wait at most 15 s for their tokens.
+    expect(claimSizeFor(1000, 4, 10, 60_000)).toBe(150);
+    expect(claimSizeFor(1000, 4, 0.01, 60_000)).toBe(1);
   });
 });

@@ -1,38 +1,25 @@
 // The accounts of a claimed batch, for rendering: one query per batch.
 import type { RenderAccount } from '../../content/content.js';
+import type { AccountsTable } from '../schema.js';
 import type { SqlExec } from './sql-exec.js';
+
+const RENDER_COLUMNS = 'uuid, first_name, last_name, email, phone, language, timezone, attributes';
+
+/** The columns of an account that merge tags read. */
+type RenderableRow = Pick<AccountsTable, 'uuid' | 'first_name' | 'last_name' | 'email' | 'phone' | 'language' | 'timezone' | 'attributes'>;
 
 export async function accountsForRender(exec: SqlExec, ids: readonly number[]): Promise<Map<number, RenderAccount>> {
   const unique = [...new Set(ids)];
   const where = exec.dialect === 'postgres' ? 'id = ANY(?::bigint[])' : 'id IN (SELECT value FROM json_each(?))';
-  const rows = await exec.all<{
-    id: number;
-    uuid: string;
-    first_name: string | null;
-    last_name: string | null;
-    email: string | null;
-    phone: string | null;
-    language: string | null;
-    timezone: string | null;
-    attributes: string;
-  }>(
-    `SELECT id, uuid, first_name, last_name, email, phone, language, timezone, attributes FROM accounts WHERE ${where}`,
+  const rows = await exec.all<RenderableRow & { id: number }>(
+    `SELECT id, ${RENDER_COLUMNS} FROM accounts WHERE ${where}`,
     [exec.dialect === 'postgres' ? unique : JSON.stringify(unique)],
   );
   return new Map(rows.map((r) => [Number(r.id), renderAccountOf(r)]));
 }
 
 /** What merge tags read of an account row. */
-export function renderAccountOf(r: {
-  uuid: string;
-  first_name: string | null;
-  last_name: string | null;
-  email: string | null;
-  phone: string | null;
-  language: string | null;
-  timezone: string | null;
-  attributes: string;
-}): RenderAccount {
+export function renderAccountOf(r: RenderableRow): RenderAccount {
   return {
     uuid: r.uuid,
     firstName: r.first_name,
