@@ -4,7 +4,6 @@ import type { Command } from 'commander';
 import { createApp, type App } from '../app.js';
 import type { Config } from '../config.js';
 import { openStore } from '../store/store.js';
-import { buildServer } from '../server/server.js';
 import { configFrom, type GlobalOptions } from './main.js';
 
 export function registerServeCommands(program: Command): void {
@@ -18,6 +17,8 @@ export function registerServeCommands(program: Command): void {
         ...(options.port ? { PORT: options.port } : {}),
         ...(options.host ? { HOST: options.host } : {}),
       });
+      // The HTTP server's modules load only here: other commands (an import, say) run without them.
+      const { buildServer } = await import('../server/server.js');
       const app = await createApp(config);
       const server = await buildServer(app);
       const dispatcher = config.sending.inServe ? app.createDispatcher() : null;

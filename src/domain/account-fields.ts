@@ -3,7 +3,9 @@
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
 import { PhoneNumber } from 'libphonenumber-js/core';
 import metadata from 'libphonenumber-js/min/metadata';
-import validator from 'validator';
+// Only the one validator: the package's index loads every other (~7 MB in each thread). The
+// module is CommonJS; its exports carry the function as `default`.
+import isEmailModule from 'validator/lib/isEmail.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -23,7 +25,7 @@ const PLAIN_EMAIL =
 export function normaliseEmail(raw: string): string | null {
   const v = raw.trim();
   if (v.length > 254) return null;
-  return PLAIN_EMAIL.test(v) || validator.isEmail(v) ? v.toLowerCase() : null;
+  return PLAIN_EMAIL.test(v) || isEmailModule.default(v) ? v.toLowerCase() : null;
 }
 
 const TRUE = new Set(['1', 'true', 'yes', 'y', 't']);
@@ -82,14 +84,19 @@ const RegionalNumber = PhoneNumber as unknown as new (
 const FORMATTING = /[\s().\-/]/g;
 const E164_DIGITS = /^\+[1-9]\d{6,14}$/;
 const DIGITS = /^\d+$/;
-const PREFIX_CACHE_LIMIT = 200_000;
+const PREFIX_CACHE_LIMIT = 20_000;
+
+/** The key of a region hint: +1 and the area code in North America, else the first 8 characters. */
+function prefixOf(e164: string): string {
+  return e164.slice(0, e164.startsWith('+1') ? 5 : 8);
+}
 
 /**
  * Normalises phone numbers to E.164 with libphonenumber-js. A full parse costs ~12 µs; most
- * numbers in an import share their first digits with one parsed before, so the region found for
- * those digits is remembered and the number is checked against that region alone (~1 µs). Only a
- * number that is valid there takes that path: anything else gets the full parse, so the answer is
- * always libphonenumber's.
+ * numbers in an import share their first digits with one parsed before (in North America, the
+ * area code), so the region found for those digits is remembered and the number is checked
+ * against that region alone (~1 µs). Only a number that is valid there takes that path: anything
+ * else gets the full parse, so the answer is always libphonenumber's.
  */
 export class PhoneNormaliser {
   private readonly regionByPrefix = new Map<string, { country: CountryCode; callingCodeLength: number }>();
@@ -103,7 +110,7 @@ export class PhoneNormaliser {
   normalise(raw: string): string | null {
     const candidate = this.e164Candidate(raw);
     if (candidate) {
-      const known = this.regionByPrefix.get(candidate.slice(0, 8));
+      const known = this.regionByPrefix.get(prefixOf(candidate));
       if (known) {
         const national = candidate.slice(1 + known.callingCodeLength);
         if (new RegionalNumber(known.country, national, metadata).isValid()) return candidate;
@@ -112,7 +119,7 @@ export class PhoneNormaliser {
     const parsed = parsePhoneNumberFromString(raw, this.defaultRegion);
     if (!parsed || !parsed.isValid()) return null;
     if (parsed.country && this.regionByPrefix.size < PREFIX_CACHE_LIMIT) {
-      this.regionByPrefix.set(parsed.number.slice(0, 8), {
+      this.regionByPrefix.set(prefixOf(parsed.number), {
         country: parsed.country,
         callingCodeLength: parsed.countryCallingCode.length,
       });

@@ -1,5 +1,5 @@
-// The parsing half of an account import, on a thread of its own: bytes in, validated and
-// de-duplicated rows out, while the main thread does the database half. Messages in:
+// The parsing half of an account import, on a thread of its own: bytes in, validated rows out,
+// while the main thread de-duplicates them and does the database half. Messages in:
 // { chunk } and { end }; out: { start }, { rows }, { consumed }, { done }, { error }.
 import { parentPort, workerData } from 'node:worker_threads';
 import type { CountryCode } from 'libphonenumber-js';
@@ -8,7 +8,6 @@ import { mapAccountColumns } from './account-columns.js';
 import { AccountRowReader, type Candidate, type RejectedRow } from './account-rows.js';
 import { encodeCandidates } from './candidate-codec.js';
 import { readCsv, type CsvLimits } from './csv-reader.js';
-import { UuidLineTable } from './uuid-line-table.js';
 
 const { limits, defaultRegion } = workerData as { limits: CsvLimits; defaultRegion: CountryCode };
 const port = parentPort!;
@@ -33,7 +32,6 @@ async function* incoming(): AsyncGenerator<Uint8Array> {
 
 async function run(): Promise<void> {
   let reader: AccountRowReader | undefined;
-  const seen = new UuidLineTable();
   const rows = readCsv(incoming(), limits, ({ header, delimiter }) => {
     const columns = mapAccountColumns(header.fields);
     reader = new AccountRowReader(columns, defaultRegion);
@@ -45,13 +43,7 @@ async function run(): Promise<void> {
     const reject = (r: RejectedRow) => rejected.push(r);
     for (const row of batch) {
       const candidate = reader!.read(row, reject);
-      if (!candidate) continue;
-      const earlier = seen.add(candidate.uuid, row.line);
-      if (earlier !== 0) {
-        reject({ line: row.line, column: 'uuid', value: candidate.uuid, reason: 'duplicate', message: `duplicate of line ${earlier}` });
-        continue;
-      }
-      candidates.push(candidate);
+      if (candidate) candidates.push(candidate);
     }
     port.postMessage({ rows: { rowsRead: batch.length, candidates: encodeCandidates(candidates), rejected } });
   }

@@ -10,7 +10,8 @@ import {
   parseConsent,
   PhoneNormaliser,
 } from '../domain/account-fields.js';
-import type { AccountValues, StagedRow } from '../store/account-import.queries.js';
+import type { AccountValues, StagedRow, StageRecord } from '../store/account-import.queries.js';
+import type { CandidateBatch } from './candidate-codec.js';
 import type { ColumnMap } from './account-columns.js';
 import type { CsvRow } from './csv-parser.js';
 
@@ -132,6 +133,13 @@ export class AccountRowReader {
     if (!ok || !uuid) return undefined;
     const attributes = this.attributeAt.map((at) => (fields[at] ?? '').trim());
     return { line, uuid, values: values as Partial<AccountValues>, attributes };
+  }
+
+  /** The stage record of a row that creates an account: what merge() gives, without its objects. */
+  newAccount(batch: CandidateBatch, row: number): StageRecord {
+    const [first, last, email, phone, language, timezone, emailConsent, smsConsent] = batch.newAccountValues(row);
+    const attributes = this.attributeNames.length > 0 ? this.mergeAttributes('{}', batch.attributes(row)) : '{}';
+    return [batch.uuid(row), batch.line(row), 'insert', first, last, email, phone, language, timezone, emailConsent, smsConsent, attributes];
   }
 
   /** The account as it will be after this row: columns absent from the file keep their value. */

@@ -6,18 +6,22 @@ import type { Actor } from '../domain/actor.js';
 import {
   applyStage,
   createStage,
+  directoryIsEmpty,
   dropStage,
   existingAccounts,
+  stageRecord,
   stageRows,
-  type StagedRow,
+  type AccountValues,
+  type StageRecord,
 } from '../store/account-import.queries.js';
 import { recordAudit } from '../store/audit.queries.js';
 import type { Connection, Store } from '../store/store.js';
 import { mapAccountColumns } from './account-columns.js';
-import { AccountRowReader, type Candidate, type RejectedRow } from './account-rows.js';
+import { AccountRowReader, type RejectedRow } from './account-rows.js';
 import { AccountParserThread } from './account-parser.js';
-import { decodeCandidates } from './candidate-codec.js';
+import { CandidateBatch } from './candidate-codec.js';
 import type { CsvLimits, CsvSource } from './csv-reader.js';
+import { UuidLineTable } from './uuid-line-table.js';
 
 export type { RejectedRow, RejectReason } from './account-rows.js';
 
@@ -47,8 +51,6 @@ export interface AccountImportOptions {
   actor: Actor;
 }
 
-const STAGE_BATCH = 2000;
-
 export async function importAccounts(
   deps: AccountImportDeps,
   source: CsvSource,
@@ -77,22 +79,38 @@ async function runImport(
   let columns: ReturnType<typeof mapAccountColumns> | undefined;
   let reader: AccountRowReader | undefined;
   let delimiter = ',';
-  let pending: Candidate[] = [];
+  const seen = new UuidLineTable();
+  // Into an empty directory every row is a new account: no batch needs looking up. (An account
+  // another import adds meanwhile makes the final INSERT fail, and this import changes nothing.)
+  const lookUp = !(await directoryIsEmpty(conn.db));
 
   const reject = (r: RejectedRow) => {
     rejected.push(r);
     rejectedLines.add(r.line);
   };
 
-  const flush = async () => {
-    const batch = pending;
-    pending = [];
-    if (batch.length === 0) return;
-    const existing = await existingAccounts(conn, batch.map((c) => c.uuid));
-    const staged: StagedRow[] = batch.map((c) => reader!.merge(c, existing.get(c.uuid)));
-    for (const s of staged) counts[s.action]++;
-    // Unchanged rows need no writing; duplicates were caught in memory already.
-    await stageRows(conn, staged.filter((s) => s.action !== 'unchanged'));
+  const stage = async (batch: CandidateBatch) => {
+    const existing = lookUp ? await existingAccounts(conn, uuidsOf(batch)) : NONE;
+    const records: StageRecord[] = [];
+    for (let row = 0; row < batch.count; row++) {
+      const uuid = batch.uuid(row);
+      const earlier = seen.add(uuid, batch.line(row));
+      if (earlier !== 0) {
+        reject({ line: batch.line(row), column: 'uuid', value: uuid, reason: 'duplicate', message: `duplicate of line ${earlier}` });
+        continue;
+      }
+      const stored = existing.get(uuid);
+      if (!stored) {
+        counts.insert++;
+        records.push(reader!.newAccount(batch, row));
+        continue;
+      }
+      const merged = reader!.merge(batch.candidate(row), stored);
+      counts[merged.action]++;
+      // Unchanged rows need no writing.
+      if (merged.action !== 'unchanged') records.push(stageRecord(merged));
+    }
+    await stageRows(conn, records);
   };
 
   // Parsing and validation run on a thread of their own while this one does the database work.
@@ -107,14 +125,12 @@ async function runImport(
       }
       counts.rowsRead += batch.rowsRead;
       for (const r of batch.rejected) reject(r);
-      for (const c of decodeCandidates(batch.candidates, columns!.attributes.length)) pending.push(c);
-      if (pending.length >= STAGE_BATCH) await flush();
+      await stage(new CandidateBatch(batch.candidates, columns!.attributes.length));
     }
     await feeding;
   } finally {
     await parser.close();
   }
-  await flush();
 
   const applied = !(options.allOrNothing && rejected.length > 0);
   if (applied) {
@@ -146,4 +162,12 @@ async function runImport(
       ignored: map.ignored,
     },
   };
+}
+
+const NONE = new Map<string, AccountValues>();
+
+function uuidsOf(batch: CandidateBatch): string[] {
+  const uuids = new Array<string>(batch.count);
+  for (let row = 0; row < batch.count; row++) uuids[row] = batch.uuid(row);
+  return uuids;
 }

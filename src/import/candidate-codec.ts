@@ -30,25 +30,60 @@ function cell(value: string | number | null | undefined): string {
   return value === undefined ? ABSENT : value === null ? NULL : String(value);
 }
 
-export function decodeCandidates(text: string, attributeCount: number): Candidate[] {
-  if (text === '') return [];
-  const parts = text.split(SEP);
-  const stride = 2 + FIELDS.length + attributeCount;
-  const out: Candidate[] = [];
-  for (let i = 0; i + stride <= parts.length; i += stride) {
+/**
+ * A batch as it arrives from the parser thread, read in place: a row's line and UUID without
+ * building anything, and the whole row as a Candidate only where it is needed.
+ */
+export class CandidateBatch {
+  private readonly parts: string[];
+  private readonly stride: number;
+  readonly count: number;
+
+  constructor(text: string, attributeCount: number) {
+    this.parts = text === '' ? [] : text.split(SEP);
+    this.stride = 2 + FIELDS.length + attributeCount;
+    this.count = Math.floor(this.parts.length / this.stride);
+  }
+
+  line(row: number): number {
+    return Number(this.parts[row * this.stride]);
+  }
+
+  uuid(row: number): string {
+    return this.parts[row * this.stride + 1]!;
+  }
+
+  /** The row's values as a new account has them: a column the file lacks takes its default. */
+  newAccountValues(row: number): [string | null, string | null, string | null, string | null, string | null, string | null, number, number] {
+    const p = this.parts;
+    const at = row * this.stride + 2;
+    return [text(p[at]!), text(p[at + 1]!), text(p[at + 2]!), text(p[at + 3]!), text(p[at + 4]!), text(p[at + 5]!), consent(p[at + 6]!), consent(p[at + 7]!)];
+  }
+
+  /** Attribute values in name order ('' for none), a view into the batch. */
+  attributes(row: number): string[] {
+    const at = row * this.stride + 2 + FIELDS.length;
+    return this.parts.slice(at, row * this.stride + this.stride);
+  }
+
+  candidate(row: number): Candidate {
+    const at = row * this.stride;
     const values: Partial<Record<keyof AccountValues, string | number | null>> = {};
     for (let f = 0; f < FIELDS.length; f++) {
-      const raw = parts[i + 2 + f]!;
+      const raw = this.parts[at + 2 + f]!;
       if (raw === ABSENT) continue;
       const field = FIELDS[f]!;
       values[field] = raw === NULL ? null : NUMERIC.has(field) ? Number(raw) : raw;
     }
-    out.push({
-      line: Number(parts[i]),
-      uuid: parts[i + 1]!,
-      values: values as Partial<AccountValues>,
-      attributes: parts.slice(i + 2 + FIELDS.length, i + stride),
-    });
+    return { line: this.line(row), uuid: this.uuid(row), values: values as Partial<AccountValues>, attributes: this.attributes(row) };
   }
-  return out;
+}
+
+function text(raw: string): string | null {
+  return raw === ABSENT || raw === NULL ? null : raw;
+}
+
+/** A consent the file does not give is granted for a new account (the column default). */
+function consent(raw: string): number {
+  return raw === ABSENT || raw === NULL ? 1 : Number(raw);
 }

@@ -9,17 +9,20 @@ const EMPTY = 0;
 const MATCHED = 0x80000000;
 /** The four 32-bit words of the UUID being looked up: a scratch array saves an allocation a row. */
 const WORDS = new Uint32Array(4);
+/**
+ * The table is split by hash into shards that grow one at a time: growing copies one shard, so
+ * the old and new arrays together exceed the table by a sixteenth, not by half its size.
+ */
+const SHARD_BITS = 4;
+const SHARDS = 1 << SHARD_BITS;
 
 export class UuidLineTable {
-  private keys: Uint32Array;
-  private lines: Uint32Array;
-  private capacity: number;
+  private readonly shards: Shard[];
   private count = 0;
 
   constructor(initialCapacity = 1 << 16) {
-    this.capacity = initialCapacity;
-    this.keys = new Uint32Array(initialCapacity * 4);
-    this.lines = new Uint32Array(initialCapacity);
+    const perShard = Math.max(16, Math.ceil(initialCapacity / SHARDS));
+    this.shards = Array.from({ length: SHARDS }, () => new Shard(perShard));
   }
 
   get size(): number {
@@ -28,13 +31,11 @@ export class UuidLineTable {
 
   /** Records `uuid` (canonical lower case) as seen on `line`: 0 if new, else the line it was first seen on. */
   add(uuid: string, line: number): number {
-    if ((this.count + 1) * 2 > this.capacity) this.grow();
-    const slot = this.slotOf(uuid);
-    const seen = this.lines[slot]!;
-    if (seen !== EMPTY) return seen & ~MATCHED;
-    this.put(slot, WORDS[0]!, WORDS[1]!, WORDS[2]!, WORDS[3]!, line);
-    this.count++;
-    return 0;
+    const hash = pack(uuid);
+    const shard = this.shards[hash >>> (32 - SHARD_BITS)]!;
+    const seen = shard.add(hash, line);
+    if (seen === 0) this.count++;
+    return seen;
   }
 
   /**
@@ -42,49 +43,101 @@ export class UuidLineTable {
    * marking it matched; else 0.
    */
   match(uuid: string): number {
-    const slot = this.slotOf(uuid);
-    const line = this.lines[slot]!;
-    if (line === EMPTY || (line & MATCHED) !== 0) return 0;
-    this.lines[slot] = (line | MATCHED) >>> 0;
-    return line;
+    const hash = pack(uuid);
+    return this.shards[hash >>> (32 - SHARD_BITS)]!.match(hash);
   }
 
   /** Every entry in no particular order, in arrays of up to `size` UUIDs with their lines. */
   *batches(size: number, onlyUnmatched = false): Generator<{ uuids: string[]; lines: number[] }> {
     let uuids: string[] = [];
     let lines: number[] = [];
-    for (let slot = 0; slot < this.capacity; slot++) {
-      const line = this.lines[slot]!;
-      if (line === EMPTY || (onlyUnmatched && (line & MATCHED) !== 0)) continue;
-      uuids.push(unpack(this.keys, slot * 4));
-      lines.push(line & ~MATCHED);
-      if (uuids.length === size) {
-        yield { uuids, lines };
-        uuids = [];
-        lines = [];
+    for (const shard of this.shards) {
+      for (const [uuid, line] of shard.entries(onlyUnmatched)) {
+        uuids.push(uuid);
+        lines.push(line);
+        if (uuids.length === size) {
+          yield { uuids, lines };
+          uuids = [];
+          lines = [];
+        }
       }
     }
     if (uuids.length > 0) yield { uuids, lines };
   }
+}
 
-  /** The slot of `uuid`, or the empty one it would take; leaves its packed words in WORDS. */
-  private slotOf(uuid: string): number {
-    WORDS[0] = parseInt(uuid.slice(0, 8), 16);
-    WORDS[1] = parseInt(uuid.slice(9, 13) + uuid.slice(14, 18), 16);
-    WORDS[2] = parseInt(uuid.slice(19, 23) + uuid.slice(24, 28), 16);
-    WORDS[3] = parseInt(uuid.slice(28, 36), 16);
-    return this.find(WORDS[0]!, WORDS[1]!, WORDS[2]!, WORDS[3]!);
+/** Packs `uuid` into WORDS; returns its hash. */
+function pack(uuid: string): number {
+  WORDS[0] = parseInt(uuid.slice(0, 8), 16);
+  WORDS[1] = parseInt(uuid.slice(9, 13) + uuid.slice(14, 18), 16);
+  WORDS[2] = parseInt(uuid.slice(19, 23) + uuid.slice(24, 28), 16);
+  WORDS[3] = parseInt(uuid.slice(28, 36), 16);
+  return hashOf(WORDS[0]!, WORDS[1]!, WORDS[2]!, WORDS[3]!);
+}
+
+/** UUIDs are mostly random already; mixing all four words guards against sequential ones. */
+function hashOf(a: number, b: number, c: number, d: number): number {
+  return Math.imul(a ^ Math.imul(b, 0x9e3779b1) ^ Math.imul(c, 0x85ebca6b) ^ d, 0xc2b2ae35) >>> 0;
+}
+
+/** Slots in use, at most: linear probing stays short below this. */
+const MAX_LOAD = 0.7;
+const GROWTH = 1.5;
+const TWO_32 = 2 ** 32;
+
+/**
+ * One open-addressing table with linear probing: 16 bytes of key and 4 of line a slot. Its size
+ * need not be a power of two (growing by half keeps less memory idle than doubling): the home
+ * slot scales the hash's bits below the shard's into the table.
+ */
+class Shard {
+  private keys: Uint32Array;
+  private lines: Uint32Array;
+  private capacity: number;
+  private count = 0;
+
+  constructor(capacity: number) {
+    this.capacity = capacity;
+    this.keys = new Uint32Array(capacity * 4);
+    this.lines = new Uint32Array(capacity);
   }
 
-  private find(a: number, b: number, c: number, d: number): number {
-    const mask = this.capacity - 1;
-    // UUIDs are mostly random already; mixing all four words guards against sequential ones.
-    let slot = (Math.imul(a ^ Math.imul(b, 0x9e3779b1) ^ Math.imul(c, 0x85ebca6b) ^ d, 0xc2b2ae35) >>> 0) & mask;
+  /** Adds the UUID in WORDS unless present: 0 if new, else its first line. */
+  add(hash: number, line: number): number {
+    if (this.count + 1 > this.capacity * MAX_LOAD) this.grow();
+    const slot = this.find(hash, WORDS[0]!, WORDS[1]!, WORDS[2]!, WORDS[3]!);
+    const seen = this.lines[slot]!;
+    if (seen !== EMPTY) return seen & ~MATCHED;
+    this.put(slot, WORDS[0]!, WORDS[1]!, WORDS[2]!, WORDS[3]!, line);
+    this.count++;
+    return 0;
+  }
+
+  match(hash: number): number {
+    const slot = this.find(hash, WORDS[0]!, WORDS[1]!, WORDS[2]!, WORDS[3]!);
+    const line = this.lines[slot]!;
+    if (line === EMPTY || (line & MATCHED) !== 0) return 0;
+    this.lines[slot] = (line | MATCHED) >>> 0;
+    return line;
+  }
+
+  *entries(onlyUnmatched: boolean): Generator<[string, number]> {
+    for (let slot = 0; slot < this.capacity; slot++) {
+      const line = this.lines[slot]!;
+      if (line === EMPTY || (onlyUnmatched && (line & MATCHED) !== 0)) continue;
+      yield [unpack(this.keys, slot * 4), line & ~MATCHED];
+    }
+  }
+
+  /** The slot holding this key, or the empty one it would take. */
+  private find(hash: number, a: number, b: number, c: number, d: number): number {
+    const capacity = this.capacity;
+    let slot = Math.floor((((hash << SHARD_BITS) >>> 0) / TWO_32) * capacity);
     const keys = this.keys;
     while (this.lines[slot] !== EMPTY) {
       const k = slot * 4;
       if (keys[k] === a && keys[k + 1] === b && keys[k + 2] === c && keys[k + 3] === d) return slot;
-      slot = (slot + 1) & mask;
+      if (++slot === capacity) slot = 0;
     }
     return slot;
   }
@@ -101,7 +154,7 @@ export class UuidLineTable {
   private grow(): void {
     const oldKeys = this.keys;
     const oldLines = this.lines;
-    this.capacity *= 2;
+    this.capacity = Math.ceil(this.capacity * GROWTH);
     this.keys = new Uint32Array(this.capacity * 4);
     this.lines = new Uint32Array(this.capacity);
     for (let slot = 0; slot < oldLines.length; slot++) {
@@ -112,7 +165,7 @@ export class UuidLineTable {
       const b = oldKeys[k + 1]!;
       const c = oldKeys[k + 2]!;
       const d = oldKeys[k + 3]!;
-      this.put(this.find(a, b, c, d), a, b, c, d, line);
+      this.put(this.find(hashOf(a, b, c, d), a, b, c, d), a, b, c, d, line);
     }
   }
 }

@@ -27,13 +27,31 @@ export type Providers = Record<Channel, Provider>;
 async function loadModules(paths: readonly string[]): Promise<ProviderFactory[]> {
   const factories: ProviderFactory[] = [];
   for (const path of paths) {
-    const module = (await import(pathToFileURL(resolve(path)).href)) as { providers?: ProviderFactory[] };
+    const module = (await importModule(pathToFileURL(resolve(path)).href)) as { providers?: ProviderFactory[] };
     if (!Array.isArray(module.providers)) {
       throw new CrierError('config_invalid', `CRIER_PROVIDER_MODULES: ${path} exports no "providers" list`);
     }
     factories.push(...module.providers);
   }
   return factories;
+}
+
+const TYPESCRIPT = /\.[cm]?tsx?$/;
+let typeScriptLoader: Promise<void> | undefined;
+
+/**
+ * Imports a provider module. `crier` runs as plain JavaScript (bin/crier.js): a module written in
+ * TypeScript is loaded through tsx, registered the first time one is asked for. Code that runs
+ * from the TypeScript sources already has a loader that reads it.
+ */
+async function importModule(url: string): Promise<unknown> {
+  if (TYPESCRIPT.test(url) && !TYPESCRIPT.test(import.meta.url)) {
+    typeScriptLoader ??= import('tsx/esm/api').then(({ register }) => {
+      register();
+    });
+    await typeScriptLoader;
+  }
+  return import(url);
 }
 
 export async function createProviders(deps: ProviderDeps): Promise<Providers> {

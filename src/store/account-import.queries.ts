@@ -63,10 +63,48 @@ export async function dropStage(db: Db): Promise<void> {
   await db.executeQuery(CompiledQuery.raw(`DROP TABLE IF EXISTS ${STAGE}`));
 }
 
+/** A staged row as the stage's columns, in order: uuid, line, action, then VALUE_COLUMNS. */
+export type StageRecord = [
+  uuid: string,
+  line: number,
+  action: StagedAction,
+  first_name: string | null,
+  last_name: string | null,
+  email: string | null,
+  phone: string | null,
+  language: string | null,
+  timezone: string | null,
+  email_consent: number,
+  sms_consent: number,
+  attributes: string,
+];
+
+export function stageRecord(row: StagedRow): StageRecord {
+  return [
+    row.uuid,
+    row.line,
+    row.action,
+    row.first_name,
+    row.last_name,
+    row.email,
+    row.phone,
+    row.language,
+    row.timezone,
+    row.email_consent,
+    row.sms_consent,
+    row.attributes,
+  ];
+}
+
 /** Stages rows; the caller has already dropped duplicate UUIDs (no index here keeps inserts cheap). */
-export async function stageRows(conn: Connection, rows: readonly StagedRow[]): Promise<void> {
-  const values = rows.map((r) => [r.uuid, r.line, r.action, ...VALUE_COLUMNS.map((c) => r[c])]);
-  await insertRows(conn, STAGE, STAGE_COLUMNS, values);
+export async function stageRows(conn: Connection, rows: readonly StageRecord[]): Promise<void> {
+  await insertRows(conn, STAGE, STAGE_COLUMNS, rows);
+}
+
+/** Whether the directory has no account at all (then no row of an import can match one). */
+export async function directoryIsEmpty(db: Db): Promise<boolean> {
+  const result = await db.executeQuery(CompiledQuery.raw('SELECT 1 AS one FROM accounts LIMIT 1'));
+  return result.rows.length === 0;
 }
 
 /** The stored values of the accounts with these UUIDs. */
