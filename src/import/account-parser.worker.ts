@@ -5,8 +5,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { CountryCode } from 'libphonenumber-js';
 import { CrierError } from '../domain/errors.js';
 import { mapAccountColumns } from './account-columns.js';
-import { AccountRowReader, type Candidate, type RejectedRow } from './account-rows.js';
-import { encodeCandidates } from './candidate-codec.js';
+import { AccountRowReader, type RejectedRow } from './account-rows.js';
+import { joinRows } from './candidate-codec.js';
 import { readCsv, type CsvLimits } from './csv-reader.js';
 
 const { limits, defaultRegion } = workerData as { limits: CsvLimits; defaultRegion: CountryCode };
@@ -38,14 +38,11 @@ async function run(): Promise<void> {
     port.postMessage({ start: { delimiter, header: header.fields } });
   });
   for await (const batch of rows) {
-    const candidates: Candidate[] = [];
+    const valid: string[] = [];
     const rejected: RejectedRow[] = [];
     const reject = (r: RejectedRow) => rejected.push(r);
-    for (const row of batch) {
-      const candidate = reader!.read(row, reject);
-      if (candidate) candidates.push(candidate);
-    }
-    port.postMessage({ rows: { rowsRead: batch.length, candidates: encodeCandidates(candidates), rejected } });
+    for (const row of batch) reader!.encode(row, reject, valid);
+    port.postMessage({ rows: { rowsRead: batch.length, candidates: joinRows(valid), rejected } });
   }
   port.postMessage({ done: true });
 }

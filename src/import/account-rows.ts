@@ -11,7 +11,7 @@ import {
   PhoneNormaliser,
 } from '../domain/account-fields.js';
 import type { AccountValues, StagedRow, StageRecord } from '../store/account-import.queries.js';
-import type { CandidateBatch } from './candidate-codec.js';
+import { encodeRow, FIELDS, type CandidateBatch, type Cell } from './candidate-codec.js';
 import type { ColumnMap } from './account-columns.js';
 import type { CsvRow } from './csv-parser.js';
 
@@ -46,6 +46,8 @@ type ValueField = Exclude<keyof AccountValues, 'attributes'>;
 
 interface FieldCheck {
   field: ValueField;
+  /** The field's place in the encoded row (candidate-codec's FIELDS). */
+  slot: number;
   at: number;
   normalise: ((v: string) => string | number | null) | null;
   reason: RejectReason;
@@ -72,14 +74,18 @@ export class AccountRowReader {
   private readonly uuidAt: number;
   /** Attribute columns sorted by name, so stored JSON has sorted keys without sorting per row. */
   private readonly attributeNames: string[];
+  /** `"name":` of each attribute, for writing a new account's attributes JSON directly. */
+  private readonly attributeKeys: string[];
   private readonly attributeAt: number[];
+  /** The row being read, field by field (undefined: not in the file); reused for every row. */
+  private readonly cells: Cell[] = new Array<Cell>(FIELDS.length).fill(undefined);
 
   constructor(
     private readonly map: ColumnMap,
     defaultRegion: CountryCode,
   ) {
     const phones = new PhoneNormaliser(defaultRegion);
-    const all: Omit<FieldCheck, 'at'>[] = [
+    const all: Omit<FieldCheck, 'at' | 'slot'>[] = [
       { field: 'first_name', normalise: null, reason: 'invalid_uuid', message: '' },
       { field: 'last_name', normalise: null, reason: 'invalid_uuid', message: '' },
       { field: 'email', normalise: normaliseEmail, reason: 'invalid_email', message: 'not a valid email address' },
@@ -91,16 +97,27 @@ export class AccountRowReader {
     ];
     this.checks = all.flatMap((c) => {
       const at = map.fields[c.field];
-      return at === undefined ? [] : [{ ...c, at }];
+      return at === undefined ? [] : [{ ...c, at, slot: FIELDS.indexOf(c.field) }];
     });
     this.uuidAt = map.fields.uuid!;
     const sorted = [...map.attributes].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     this.attributeNames = sorted.map(([name]) => name);
+    this.attributeKeys = this.attributeNames.map((name) => `${JSON.stringify(name)}:`);
     this.attributeAt = sorted.map(([, at]) => at);
   }
 
-  /** The row's values, or undefined after passing each of its problems to `reject`. */
-  read(row: CsvRow, reject: (r: RejectedRow) => void): Candidate | undefined {
+  /**
+   * Appends the row, encoded for the main thread (candidate-codec.ts), to `out` if it is valid;
+   * else passes each of its problems to `reject`. No object is made for a row on the way: a
+   * million rows pass here.
+   */
+  encode(row: CsvRow, reject: (r: RejectedRow) => void, out: string[]): void {
+    const uuid = this.check(row, reject);
+    if (uuid !== null) encodeRow(out, row.line, uuid, this.cells, row.fields, this.attributeAt);
+  }
+
+  /** Checks the row, leaving its normalised values in `cells`: its UUID, or null if rejected. */
+  private check(row: CsvRow, reject: (r: RejectedRow) => void): string | null {
     const { line, fields } = row;
     let ok = true;
     if (fields.length > this.map.width && fields.slice(this.map.width).some((f) => f.trim() !== '')) {
@@ -113,32 +130,36 @@ export class AccountRowReader {
       ok = false;
       reject({ line, column: 'uuid', value: shorten(rawUuid), reason: 'invalid_uuid', message: rawUuid === '' ? 'the UUID is empty' : 'not a UUID' });
     }
-    const values: Partial<Record<ValueField, string | number | null>> = {};
+    const cells = this.cells;
     for (const check of this.checks) {
       const v = (fields[check.at] ?? '').trim();
       if (v === '') {
         // An empty cell clears a contact field; an empty consent cell leaves consent as it was.
-        if (check.normalise !== parseConsent) values[check.field] = null;
+        cells[check.slot] = check.normalise === parseConsent ? undefined : null;
       } else if (check.normalise === null) {
-        values[check.field] = v;
+        cells[check.slot] = v;
       } else {
         const normalised = check.normalise(v);
-        if (normalised !== null) values[check.field] = normalised;
-        else {
+        cells[check.slot] = normalised ?? undefined;
+        if (normalised === null) {
           ok = false;
           reject({ line, column: check.field, value: shorten(v), reason: check.reason, message: check.message });
         }
       }
     }
-    if (!ok || !uuid) return undefined;
-    const attributes = this.attributeAt.map((at) => (fields[at] ?? '').trim());
-    return { line, uuid, values: values as Partial<AccountValues>, attributes };
+    return ok ? uuid : null;
   }
 
   /** The stage record of a row that creates an account: what merge() gives, without its objects. */
   newAccount(batch: CandidateBatch, row: number): StageRecord {
     const [first, last, email, phone, language, timezone, emailConsent, smsConsent] = batch.newAccountValues(row);
-    const attributes = this.attributeNames.length > 0 ? this.mergeAttributes('{}', batch.attributes(row)) : '{}';
+    // What JSON.stringify gives for the object of the non-empty values, keys in name order.
+    let attributes = '{';
+    for (let i = 0; i < this.attributeKeys.length; i++) {
+      const value = batch.attribute(row, i);
+      if (value !== '') attributes += `${attributes === '{' ? '' : ','}${this.attributeKeys[i]!}${JSON.stringify(value)}`;
+    }
+    attributes += '}';
     return [batch.uuid(row), batch.line(row), 'insert', first, last, email, phone, language, timezone, emailConsent, smsConsent, attributes];
   }
 

@@ -9,24 +9,37 @@ const SEP = '\u0000';
 const NULL = '\u0001';
 const ABSENT = '\u0002';
 
-const FIELDS = ['first_name', 'last_name', 'email', 'phone', 'language', 'timezone', 'email_consent', 'sms_consent'] as const;
+/** The account fields of an encoded row, in order, after its line and UUID. */
+export const FIELDS = ['first_name', 'last_name', 'email', 'phone', 'language', 'timezone', 'email_consent', 'sms_consent'] as const;
 const NUMERIC = new Set<string>(['email_consent', 'sms_consent']);
 
-export function encodeCandidates(candidates: readonly Candidate[]): string {
-  let out = '';
-  for (const c of candidates) {
-    const v = c.values;
-    // One concatenation per row: the rope V8 builds is flattened once, when the message is sent.
-    out +=
-      `${out === '' ? '' : SEP}${c.line}${SEP}${c.uuid}` +
-      `${SEP}${cell(v.first_name)}${SEP}${cell(v.last_name)}${SEP}${cell(v.email)}${SEP}${cell(v.phone)}` +
-      `${SEP}${cell(v.language)}${SEP}${cell(v.timezone)}${SEP}${cell(v.email_consent)}${SEP}${cell(v.sms_consent)}`;
-    for (const a of c.attributes) out += SEP + a;
-  }
-  return out;
+/** A field's value: undefined when the file has no such column (or leaves consent as it was). */
+export type Cell = string | number | null | undefined;
+
+/**
+ * Appends one row to `out`, a batch's fields: its line, UUID, FIELDS' cells, then the attribute
+ * columns' values in `attributeAt` order. Fields are joined once per batch (joinRows): joining
+ * flat strings copies them once, where concatenating each row would build ropes to flatten.
+ */
+export function encodeRow(
+  out: string[],
+  line: number,
+  uuid: string,
+  cells: readonly Cell[],
+  fields: readonly string[],
+  attributeAt: readonly number[],
+): void {
+  out.push(String(line), uuid);
+  for (const value of cells) out.push(cell(value));
+  for (const at of attributeAt) out.push((fields[at] ?? '').trim());
 }
 
-function cell(value: string | number | null | undefined): string {
+/** A batch's fields from encodeRow, as one string. */
+export function joinRows(fields: readonly string[]): string {
+  return fields.join(SEP);
+}
+
+function cell(value: Cell): string {
   return value === undefined ? ABSENT : value === null ? NULL : String(value);
 }
 
@@ -60,7 +73,12 @@ export class CandidateBatch {
     return [text(p[at]!), text(p[at + 1]!), text(p[at + 2]!), text(p[at + 3]!), text(p[at + 4]!), text(p[at + 5]!), consent(p[at + 6]!), consent(p[at + 7]!)];
   }
 
-  /** Attribute values in name order ('' for none), a view into the batch. */
+  /** The row's i-th attribute value in name order ('' for none). */
+  attribute(row: number, i: number): string {
+    return this.parts[row * this.stride + 2 + FIELDS.length + i]!;
+  }
+
+  /** Attribute values in name order ('' for none). */
   attributes(row: number): string[] {
     const at = row * this.stride + 2 + FIELDS.length;
     return this.parts.slice(at, row * this.stride + this.stride);

@@ -66,13 +66,23 @@ export class UuidLineTable {
   }
 }
 
-/** Packs `uuid` into WORDS; returns its hash. */
+/** Packs `uuid` (canonical: lower-case hex, hyphens at 8, 13, 18, 23) into WORDS; returns its hash. */
 function pack(uuid: string): number {
-  WORDS[0] = parseInt(uuid.slice(0, 8), 16);
-  WORDS[1] = parseInt(uuid.slice(9, 13) + uuid.slice(14, 18), 16);
-  WORDS[2] = parseInt(uuid.slice(19, 23) + uuid.slice(24, 28), 16);
-  WORDS[3] = parseInt(uuid.slice(28, 36), 16);
+  WORDS[0] = hexWord(uuid, 0, 8);
+  WORDS[1] = (hexWord(uuid, 9, 13) << 16) | hexWord(uuid, 14, 18);
+  WORDS[2] = (hexWord(uuid, 19, 23) << 16) | hexWord(uuid, 24, 28);
+  WORDS[3] = hexWord(uuid, 28, 36);
   return hashOf(WORDS[0]!, WORDS[1]!, WORDS[2]!, WORDS[3]!);
+}
+
+/** The hex digits from `start` to `end` (at most 8) as a number, read without making strings. */
+function hexWord(text: string, start: number, end: number): number {
+  let value = 0;
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    value = (value << 4) | (c <= 57 ? c - 48 : c - 87);
+  }
+  return value >>> 0;
 }
 
 /** UUIDs are mostly random already; mixing all four words guards against sequential ones. */
