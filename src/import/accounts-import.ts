@@ -15,7 +15,8 @@ import {
   type StageRecord,
 } from '../store/account-import.queries.js';
 import { recordAudit } from '../store/audit.queries.js';
-import type { Connection, Store } from '../store/store.js';
+import { isUniqueViolation, type Connection, type Store } from '../store/store.js';
+import { CrierError } from '../domain/errors.js';
 import { mapAccountColumns } from './account-columns.js';
 import { AccountRowReader, type RejectedRow } from './account-rows.js';
 import { AccountParserThread } from './account-parser.js';
@@ -96,7 +97,13 @@ async function runImport(
       const uuid = batch.uuid(row);
       const earlier = seen.add(uuid, batch.line(row));
       if (earlier !== 0) {
-        reject({ line: batch.line(row), column: 'uuid', value: uuid, reason: 'duplicate', message: `duplicate of line ${earlier}` });
+        reject({
+          line: batch.line(row),
+          column: 'uuid',
+          value: uuid,
+          reason: 'duplicate',
+          message: `duplicate of line ${earlier}`,
+        });
         continue;
       }
       const stored = existing.get(uuid);
@@ -134,17 +141,32 @@ async function runImport(
 
   const applied = !(options.allOrNothing && rejected.length > 0);
   if (applied) {
-    await conn.db.transaction().execute(async (trx) => {
-      await applyStage(trx, Date.now());
-      await recordAudit(trx, options.actor, {
-        action: 'accounts.imported',
-        targetType: 'accounts',
-        summary:
-          `Imported ${counts.rowsRead} rows: ${counts.insert} inserted, ${counts.update} updated, ` +
-          `${counts.unchanged} unchanged, ${rejectedLines.size} rejected`,
-        details: { rowsRead: counts.rowsRead, inserted: counts.insert, updated: counts.update, rejected: rejectedLines.size },
+    await conn.db
+      .transaction()
+      .execute(async (trx) => {
+        await applyStage(trx, Date.now());
+        await recordAudit(trx, options.actor, {
+          action: 'accounts.imported',
+          targetType: 'accounts',
+          summary:
+            `Imported ${counts.rowsRead} rows: ${counts.insert} inserted, ${counts.update} updated, ` +
+            `${counts.unchanged} unchanged, ${rejectedLines.size} rejected`,
+          details: {
+            rowsRead: counts.rowsRead,
+            inserted: counts.insert,
+            updated: counts.update,
+            rejected: rejectedLines.size,
+          },
+        });
+      })
+      .catch((err: unknown) => {
+        if (!isUniqueViolation(err)) throw err;
+        throw new CrierError(
+          'conflict',
+          'Some accounts of this file were added by another import while this one ran; nothing was imported. ' +
+            'Import the file again: those accounts will be updated',
+        );
       });
-    });
   }
   const map = columns!;
   return {

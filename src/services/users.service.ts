@@ -6,7 +6,7 @@ import { CrierError } from '../domain/errors.js';
 import { isRole, type Role } from '../domain/roles.js';
 import { recordAudit } from '../store/audit.queries.js';
 import { deleteUserSessions } from '../store/sessions.queries.js';
-import type { Db, Store } from '../store/store.js';
+import { isUniqueViolation, type Db, type Store } from '../store/store.js';
 import {
   activeAdminIds,
   deleteUser,
@@ -244,11 +244,6 @@ function describeChanges(before: UserRow, after: UserRow, passwordChanged: boole
   if (passwordChanged) changed.push('password');
   if ((before.disabled_at === null) !== (after.disabled_at === null)) changed.push(after.disabled_at === null ? 'enabled' : 'disabled');
   return changed;
-}
-
-function isUniqueViolation(err: unknown): boolean {
-  const code = (err as { code?: unknown }).code;
-  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE';
 }
 
 function problem(field: string, message: string): CrierError {

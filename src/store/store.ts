@@ -43,6 +43,12 @@ export interface Store extends Connection {
   close(): Promise<void>;
 }
 
+/** Whether a database error is a unique constraint's refusal, on either dialect. */
+export function isUniqueViolation(err: unknown): boolean {
+  const code = (err as { code?: unknown }).code;
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE';
+}
+
 export function isPostgresUrl(url: string): boolean {
   return /^postgres(ql)?:\/\//i.test(url);
 }

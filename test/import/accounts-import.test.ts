@@ -6,7 +6,8 @@ import type { CsvSource } from '../../src/import/csv-reader.js';
 import { findAccountByUuid } from '../../src/store/accounts.queries.js';
 import type { Store } from '../../src/store/store.js';
 import { accountsCsv, uuidFor } from '../harness/accounts.js';
-import { describeEachDialect } from '../harness/dialects.js';
+import { createTestDatabase, describeEachDialect } from '../harness/dialects.js';
+import { openStore } from '../../src/store/store.js';
 
 const limits = { maxBytes: 64 * 1024 * 1024, maxRows: 500_000, maxFieldChars: 65_536 };
 
@@ -126,5 +127,41 @@ describeEachDialect('accounts import', (ctx) => {
     const before = await count();
     await run([`uuid\n${uuidFor(4242)}\n`]);
     expect(await count()).toBe(before + 1);
+  });
+
+  it('changes nothing, with a clear answer, when another import adds one of its accounts meanwhile', async () => {
+    // Into an empty directory an import looks nothing up: it learns of the other import's
+    // account only at its final INSERT, which must then change nothing and say why.
+    const database = await createTestDatabase(ctx.dialect);
+    const store = openStore(database.url);
+    try {
+      await store.migrate();
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      let paused!: () => void;
+      const atPause = new Promise<void>((resolve) => (paused = resolve));
+      async function* slowFile() {
+        yield `uuid,first_name\n${uuidFor(7001)},Mine\n`;
+        paused();
+        await gate;
+        yield `${uuidFor(7002)},Mine too\n`;
+      }
+      const first = run(slowFile(), false, store);
+      await atPause;
+      await run([`uuid,first_name\n${uuidFor(7001)},Theirs\n`], false, store);
+      release();
+      const err = await first.then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(CrierError);
+      expect((err as CrierError).code).toBe('conflict');
+      expect((err as CrierError).message).toMatch(/another import.*nothing was imported/);
+      expect((await findAccountByUuid(store.db, uuidFor(7001)))?.first_name).toBe('Theirs');
+      expect(await findAccountByUuid(store.db, uuidFor(7002))).toBeUndefined();
+    } finally {
+      await store.close();
+      await database.drop();
+    }
   });
 });
