@@ -144,7 +144,7 @@ async function runImport(
     await conn.db
       .transaction()
       .execute(async (trx) => {
-        await applyStage(trx, Date.now());
+        await applyStage(trx, conn.dialect, Date.now());
         await recordAudit(trx, options.actor, {
           action: 'accounts.imported',
           targetType: 'accounts',
