@@ -78,7 +78,7 @@ export class AccountParserThread {
   constructor(limits: CsvLimits, defaultRegion: CountryCode) {
     // A larger young generation than the default: the thread makes short-lived strings by the
     // million, and fewer, larger scavenges cost less than many small ones.
-    const resourceLimits = { maxYoungGenerationSizeMb: 16 };
+    const resourceLimits = { maxYoungGenerationSizeMb: 32 };
     this.worker = new Worker(parserScript(), { workerData: { limits, defaultRegion }, resourceLimits });
     this.worker.on('message', (m: FromWorker) => {
       if ('consumed' in m) this.unparsed--;

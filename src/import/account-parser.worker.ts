@@ -6,7 +6,6 @@ import type { CountryCode } from 'libphonenumber-js';
 import { CrierError } from '../domain/errors.js';
 import { mapAccountColumns } from './account-columns.js';
 import { AccountRowReader, type RejectedRow } from './account-rows.js';
-import { joinRows } from './candidate-codec.js';
 import { readCsv, type CsvLimits } from './csv-reader.js';
 
 const { limits, defaultRegion } = workerData as { limits: CsvLimits; defaultRegion: CountryCode };
@@ -38,11 +37,11 @@ async function run(): Promise<void> {
     port.postMessage({ start: { delimiter, header: header.fields } });
   });
   for await (const batch of rows) {
-    const valid: string[] = [];
+    let valid = '';
     const rejected: RejectedRow[] = [];
     const reject = (r: RejectedRow) => rejected.push(r);
-    for (const row of batch) reader!.encode(row, reject, valid);
-    port.postMessage({ rows: { rowsRead: batch.length, candidates: joinRows(valid), rejected } });
+    for (const row of batch) valid = reader!.encode(row, reject, valid);
+    port.postMessage({ rows: { rowsRead: batch.length, candidates: valid, rejected } });
   }
   port.postMessage({ done: true });
 }

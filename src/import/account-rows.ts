@@ -11,7 +11,7 @@ import {
   PhoneNormaliser,
 } from '../domain/account-fields.js';
 import type { AccountValues, StagedRow, StageRecord } from '../store/account-import.queries.js';
-import { encodeRow, FIELDS, type CandidateBatch, type Cell } from './candidate-codec.js';
+import { appendRow, FIELDS, type CandidateBatch, type Cell } from './candidate-codec.js';
 import type { ColumnMap } from './account-columns.js';
 import type { CsvRow } from './csv-parser.js';
 
@@ -107,13 +107,13 @@ export class AccountRowReader {
   }
 
   /**
-   * Appends the row, encoded for the main thread (candidate-codec.ts), to `out` if it is valid;
-   * else passes each of its problems to `reject`. No object is made for a row on the way: a
-   * million rows pass here.
+   * The batch so far with this row appended, encoded for the main thread (candidate-codec.ts),
+   * if the row is valid; else the batch unchanged, after passing each of the row's problems to
+   * `reject`. No object is made for a row on the way: a million rows pass here.
    */
-  encode(row: CsvRow, reject: (r: RejectedRow) => void, out: string[]): void {
+  encode(row: CsvRow, reject: (r: RejectedRow) => void, batch: string): string {
     const uuid = this.check(row, reject);
-    if (uuid !== null) encodeRow(out, row.line, uuid, this.cells, row.fields, this.attributeAt);
+    return uuid === null ? batch : appendRow(batch, row.line, uuid, this.cells, row.fields, this.attributeAt);
   }
 
   /** Checks the row, leaving its normalised values in `cells`: its UUID, or null if rejected. */

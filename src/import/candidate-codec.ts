@@ -17,26 +17,24 @@ const NUMERIC = new Set<string>(['email_consent', 'sms_consent']);
 export type Cell = string | number | null | undefined;
 
 /**
- * Appends one row to `out`, a batch's fields: its line, UUID, FIELDS' cells, then the attribute
- * columns' values in `attributeAt` order. Fields are joined once per batch (joinRows): joining
- * flat strings copies them once, where concatenating each row would build ropes to flatten.
+ * One row: its line, UUID, FIELDS' cells, then the attribute columns' values in `attributeAt`
+ * order; `batch` is the batch so far ('' for none), returned with the row added. Concatenation
+ * builds a rope that V8 flattens once, when the batch is posted: cheaper than joining an array
+ * of fields, and no array a row.
  */
-export function encodeRow(
-  out: string[],
+export function appendRow(
+  batch: string,
   line: number,
   uuid: string,
   cells: readonly Cell[],
   fields: readonly string[],
   attributeAt: readonly number[],
-): void {
-  out.push(String(line), uuid);
-  for (const value of cells) out.push(cell(value));
-  for (const at of attributeAt) out.push((fields[at] ?? '').trim());
-}
-
-/** A batch's fields from encodeRow, as one string. */
-export function joinRows(fields: readonly string[]): string {
-  return fields.join(SEP);
+): string {
+  let out =
+    `${batch === '' ? '' : SEP}${line}${SEP}${uuid}${SEP}${cell(cells[0])}${SEP}${cell(cells[1])}${SEP}${cell(cells[2])}` +
+    `${SEP}${cell(cells[3])}${SEP}${cell(cells[4])}${SEP}${cell(cells[5])}${SEP}${cell(cells[6])}${SEP}${cell(cells[7])}`;
+  for (const at of attributeAt) out += SEP + (fields[at] ?? '').trim();
+  return batch + out;
 }
 
 function cell(value: Cell): string {
