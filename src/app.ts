@@ -1,6 +1,6 @@
 // The composition root: builds the store, logger, metrics and services from the config, once.
 // The server, the worker and the command line all start here.
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { Registry, collectDefaultMetrics, Counter } from 'prom-client';
 import type { Config } from './config.js';
 import { ContentRenderer } from './content/render.js';
@@ -21,7 +21,8 @@ import { UnsubscribeService } from './services/unsubscribe.service.js';
 import { TemplatesService } from './services/templates.service.js';
 import { createAuthServices, type AuthServices } from './services/auth.services.js';
 import type { PasswordHasher } from './services/passwords.js';
-import { openStore, type Store } from './store/store.js';
+import { openMigratedStore, type Store } from './store/store.js';
+import { createLogger } from './logging.js';
 
 export interface Metrics {
   registry: Registry;
@@ -61,25 +62,7 @@ export interface App {
   close(): Promise<void>;
 }
 
-/** Paths in log records that may hold secrets; pino replaces their values. */
-export const REDACTED_LOG_PATHS = [
-  'req.headers.authorization',
-  'req.headers.cookie',
-  'res.headers["set-cookie"]',
-  'req.headers["x-csrf-token"]',
-  '*.password',
-  '*.passwordHash',
-  '*.password_hash',
-  '*.token',
-  '*.token_hash',
-  '*.csrfToken',
-  '*.sessionId',
-  '*.apiKey',
-];
-
-export function createLogger(config: Config, destination?: pino.DestinationStream): Logger {
-  return pino({ level: config.logLevel, redact: { paths: REDACTED_LOG_PATHS, censor: '[redacted]' } }, destination);
-}
+export { createLogger, REDACTED_LOG_PATHS } from './logging.js';
 
 export interface AppOptions {
   logger?: Logger;
@@ -93,19 +76,7 @@ export interface AppOptions {
 
 export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
   const logger = options.logger ?? createLogger(config);
-  const store = openStore(config.databaseUrl);
-  try {
-    if (options.migrate ?? true) {
-      const result = await store.migrate();
-      const applied = result.results?.map((r) => r.migrationName) ?? [];
-      if (applied.length > 0) logger.info({ applied }, 'database migrated');
-    } else {
-      await store.ping();
-    }
-  } catch (err) {
-    await store.close();
-    throw err;
-  }
+  const store = await openMigratedStore(config.databaseUrl, logger, options.migrate ?? true);
 
   const registry = new Registry();
   if (config.metrics) collectDefaultMetrics({ register: registry });

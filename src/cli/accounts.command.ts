@@ -4,9 +4,12 @@ import { access } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { CLI_ACTOR } from '../domain/actor.js';
 import { CrierError } from '../domain/errors.js';
+import type { Config } from '../config.js';
 import type { AccountImportReport } from '../import/accounts-import.js';
+import type { CsvSource } from '../import/csv-reader.js';
 import { apiClientFrom } from './api-client.js';
-import { withCliApp } from './cli-app.js';
+import { AccountsService } from '../services/accounts.service.js';
+import { withCliStore } from './cli-app.js';
 import { configFrom, type GlobalOptions } from './main.js';
 
 export function registerAccountCommands(program: Command): void {
@@ -29,12 +32,20 @@ export function registerAccountCommands(program: Command): void {
             stream: csv(),
             contentType: 'text/csv',
           })
-        : await withCliApp(configFrom(global), (app) =>
-            app.accounts.import(csv(), { allOrNothing: options.allOrNothing, actor: CLI_ACTOR }),
-          );
+        : await importHere(configFrom(global), csv(), options.allOrNothing);
       console.log(global.json ? JSON.stringify(report) : formatReport(file, report));
       if (report.rejectedRows > 0) process.exitCode = 1;
     });
+}
+
+/** The import in this process, straight into the database. */
+function importHere(config: Config, source: CsvSource, allOrNothing: boolean | undefined): Promise<AccountImportReport> {
+  return withCliStore(config, (store) =>
+    new AccountsService({ store, limits: config.imports, defaultRegion: config.defaultRegion }).import(source, {
+      allOrNothing,
+      actor: CLI_ACTOR,
+    }),
+  );
 }
 
 export function formatReport(file: string, r: AccountImportReport): string {

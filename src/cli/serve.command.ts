@@ -1,7 +1,7 @@
 // `crier serve` (web UI, API and the sender in one process), `crier worker` (the sender alone,
 // for scale-out) and `crier migrate`.
 import type { Command } from 'commander';
-import { createApp, type App } from '../app.js';
+import type { App } from '../app.js';
 import type { Config } from '../config.js';
 import { openStore } from '../store/store.js';
 import { configFrom, type GlobalOptions } from './main.js';
@@ -17,8 +17,8 @@ export function registerServeCommands(program: Command): void {
         ...(options.port ? { PORT: options.port } : {}),
         ...(options.host ? { HOST: options.host } : {}),
       });
-      // The HTTP server's modules load only here: other commands (an import, say) run without them.
-      const { buildServer } = await import('../server/server.js');
+      // The app and the HTTP server load only here: other commands (an import, say) run without them.
+      const [{ createApp }, { buildServer }] = await Promise.all([import('../app.js'), import('../server/server.js')]);
       const app = await createApp(config);
       const server = await buildServer(app);
       const dispatcher = config.sending.inServe ? app.createDispatcher() : null;
@@ -39,6 +39,7 @@ export function registerServeCommands(program: Command): void {
     .description('run the sender alone (any number of workers may share one PostgreSQL database)')
     .action(async () => {
       const config = configFrom(program.opts<GlobalOptions>());
+      const { createApp } = await import('../app.js');
       const app = await createApp(config);
       const dispatcher = app.createDispatcher();
       stopOnSignals(app, config, () => dispatcher.stop());

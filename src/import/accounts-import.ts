@@ -59,6 +59,10 @@ export async function importAccounts(
 ): Promise<AccountImportReport> {
   const { store } = deps;
   return store.dedicated(async (conn) => {
+    // The import writes the accounts' uuid index in UUID order (see applyStage): a page cache
+    // of 8 MiB serves that as well as a larger one (a million new accounts: 5.6 s with 8 MiB,
+    // 5.8 s with 16 MiB), and the memory is better spent elsewhere.
+    conn.sqlite?.pragma('cache_size = -8192');
     await createStage(conn.db);
     try {
       return await runImport(conn, deps, source, options);

@@ -1,6 +1,7 @@
 // Opens the database: a SQLite file by default, PostgreSQL for a postgres:// URL. One Kysely
 // interface over both; the dialect name is kept for the few hot paths that differ.
 import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import {
@@ -11,7 +12,7 @@ import {
   sql,
   type MigrationResultSet,
 } from 'kysely';
-import pg from 'pg';
+import type pg from 'pg';
 import { CrierError } from '../domain/errors.js';
 import { migrations } from './migrations/index.js';
 import type { Dialect } from './migrations/helpers.js';
@@ -57,10 +58,37 @@ export function openStore(url: string, options: { poolSize?: number } = {}): Sto
   return isPostgresUrl(url) ? openPostgres(url, options.poolSize ?? 10) : openSqlite(url);
 }
 
+/**
+ * Opens the store and brings its schema up to date (logging what was applied), or, with
+ * `migrate` false, only checks that the database answers. Closes the store if that fails.
+ */
+export async function openMigratedStore(url: string, logger: { info(data: object, msg: string): void }, migrate = true): Promise<Store> {
+  const store = openStore(url);
+  try {
+    if (migrate) {
+      const result = await store.migrate();
+      const applied = result.results?.map((r) => r.migrationName) ?? [];
+      if (applied.length > 0) logger.info({ applied }, 'database migrated');
+    } else {
+      await store.ping();
+    }
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  return store;
+}
+
 const PG_INT8 = 20;
 const PG_NUMERIC = 1700;
 
+/** Loaded for a PostgreSQL URL only: a SQLite process has no use for the driver (~10 MB). */
+function loadPg(): typeof pg {
+  return createRequire(import.meta.url)('pg') as typeof pg;
+}
+
 function openPostgres(url: string, poolSize: number): Store {
+  const pg = loadPg();
   // bigint ids, counters and epoch-millisecond timestamps stay well inside 2^53: read them as numbers.
   const types = {
     getTypeParser(oid: number, format?: 'text' | 'binary') {
