@@ -1,7 +1,8 @@
 // Set-wise statements for hot paths, written by hand because they differ by dialect. On SQLite
-// one prepared single-row INSERT run in a loop inside a transaction is fastest (~2 µs a row,
-// half the cost of multi-row VALUES, which SQLite must parse anew each time); PostgreSQL takes
-// one array per column through unnest(): a single round trip whatever the row count.
+// a prepared INSERT of ten rows' VALUES, run in a loop inside a transaction, is fastest: a third
+// cheaper a row than a prepared single-row INSERT (fewer calls into the driver and steps of the
+// statement), and prepared once, unlike a VALUES list sized to each batch; PostgreSQL takes one
+// array per column through unnest(): a single round trip whatever the row count.
 import { CompiledQuery } from 'kysely';
 import type { Connection, Dialect, SqliteHandle } from './store.js';
 
@@ -32,7 +33,8 @@ export async function insertRows(
     const result = await conn.db.executeQuery(CompiledQuery.raw(sql, arrays));
     return Number(result.numAffectedRows ?? 0);
   }
-  return insertPrepared(conn.sqlite!, `INSERT INTO ${table} (${names}) VALUES (${columns.map(() => '?').join(', ')}) ${suffix}`, rows);
+  const tuple = `(${columns.map(() => '?').join(', ')})`;
+  return insertGrouped(conn.sqlite!, `INSERT INTO ${table} (${names}) VALUES`, tuple, suffix, rows);
 }
 
 const statements = new WeakMap<SqliteHandle, Map<string, ReturnType<SqliteHandle['prepare']>>>();
@@ -46,11 +48,22 @@ export function prepared(handle: SqliteHandle, sql: string): ReturnType<SqliteHa
   return statement;
 }
 
-function insertPrepared(handle: SqliteHandle, sql: string, rows: readonly unknown[][]): number {
-  const run = prepared(handle, sql);
+/** Rows a grouped INSERT takes at once; more buys nothing measurable. */
+const GROUP = 10;
+
+function insertGrouped(handle: SqliteHandle, head: string, tuple: string, suffix: string, rows: readonly unknown[][]): number {
+  const group = prepared(handle, `${head} ${Array<string>(GROUP).fill(tuple).join(', ')} ${suffix}`);
+  const single = prepared(handle, `${head} ${tuple} ${suffix}`);
+  const full = rows.length - (rows.length % GROUP);
   let affected = 0;
   handle.transaction(() => {
-    for (const row of rows) affected += run.run(row).changes;
+    const params: unknown[] = [];
+    for (let i = 0; i < full; i += GROUP) {
+      params.length = 0;
+      for (let r = i; r < i + GROUP; r++) for (const value of rows[r]!) params.push(value);
+      affected += group.run(params).changes;
+    }
+    for (let r = full; r < rows.length; r++) affected += single.run(rows[r]!).changes;
   })();
   return affected;
 }
