@@ -1,7 +1,7 @@
 // Validation and normalisation of account fields: UUID, email, phone (E.164), language (BCP 47)
 // and time zone (IANA). Pure functions and small caches; no I/O.
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
-import { PhoneNumber } from 'libphonenumber-js/core';
+import { Metadata } from 'libphonenumber-js/core';
 import metadata from 'libphonenumber-js/min/metadata';
 // Only the one validator: the package's index loads every other (~7 MB in each thread). The
 // module is CommonJS; its exports carry the function as `default`.
@@ -74,12 +74,63 @@ export function normaliseTimeZone(raw: string): string | null {
   return result;
 }
 
-// The core class also takes (region, national number, metadata), which its typings leave out.
-const RegionalNumber = PhoneNumber as unknown as new (
-  country: CountryCode,
-  nationalNumber: string,
-  meta: typeof metadata,
-) => PhoneNumber;
+/** What validation reads of libphonenumber-js's Metadata (present in its code, not its typings). */
+interface PlanInternals {
+  selectNumberingPlan(country: CountryCode): void;
+  hasTypes(): boolean;
+  nationalNumberPattern(): string;
+  type(name: string): { pattern(): string; possibleLengths(): number[] | undefined } | undefined;
+}
+
+/** Every number type libphonenumber's getNumberType tries: a valid number has one of them. */
+const NUMBER_TYPES = ['FIXED_LINE', 'MOBILE', 'PREMIUM_RATE', 'TOLL_FREE', 'SHARED_COST', 'VOIP', 'PERSONAL_NUMBER', 'PAGER', 'UAN', 'VOICEMAIL'];
+
+/**
+ * libphonenumber's isValid() for national numbers of one region, step for step (its
+ * isValidNumber and getNumberType), with the region's patterns compiled once: the library builds
+ * each RegExp anew per call, which is most of the cost of checking a number.
+ */
+class RegionValidity {
+  private readonly general: RegExp;
+  /** Null when the metadata has no number types: the general pattern alone decides. */
+  private readonly types: { pattern: RegExp; lengths: number[] | undefined }[] | null;
+
+  constructor(region: CountryCode) {
+    const plan = new Metadata(metadata) as unknown as PlanInternals;
+    plan.selectNumberingPlan(region);
+    this.general = entire(plan.nationalNumberPattern());
+    this.types = plan.hasTypes()
+      ? NUMBER_TYPES.flatMap((name) => {
+          const type = plan.type(name);
+          const pattern = type?.pattern();
+          return type && pattern ? [{ pattern: entire(pattern), lengths: type.possibleLengths() }] : [];
+        })
+      : null;
+  }
+
+  isValid(national: string): boolean {
+    if (!this.general.test(national)) return false;
+    if (this.types === null) return true;
+    for (const type of this.types) {
+      if (type.lengths && !type.lengths.includes(national.length)) continue;
+      if (type.pattern.test(national)) return true;
+    }
+    return false;
+  }
+}
+
+function entire(pattern: string): RegExp {
+  return new RegExp(`^(?:${pattern})$`);
+}
+
+const regionValidity = new Map<CountryCode, RegionValidity>();
+
+/** Whether libphonenumber holds `national` (digits only) a valid number of `region`. */
+export function isValidNationalNumber(region: CountryCode, national: string): boolean {
+  let validity = regionValidity.get(region);
+  if (!validity) regionValidity.set(region, (validity = new RegionValidity(region)));
+  return validity.isValid(national);
+}
 
 const FORMATTING = /[\s().\-/]/g;
 const E164_DIGITS = /^\+[1-9]\d{6,14}$/;
@@ -95,7 +146,7 @@ function prefixOf(e164: string): string {
  * Normalises phone numbers to E.164 with libphonenumber-js. A full parse costs ~12 µs; most
  * numbers in an import share their first digits with one parsed before (in North America, the
  * area code), so the region found for those digits is remembered and the number is checked
- * against that region alone (~1 µs). Only a number that is valid there takes that path: anything
+ * against that region alone (~1 µs, its patterns compiled once). Only a number that is valid there takes that path: anything
  * else gets the full parse, so the answer is always libphonenumber's.
  */
 export class PhoneNormaliser {
@@ -113,7 +164,7 @@ export class PhoneNormaliser {
       const known = this.regionByPrefix.get(prefixOf(candidate));
       if (known) {
         const national = candidate.slice(1 + known.callingCodeLength);
-        if (new RegionalNumber(known.country, national, metadata).isValid()) return candidate;
+        if (isValidNationalNumber(known.country, national)) return candidate;
       }
     }
     const parsed = parsePhoneNumberFromString(raw, this.defaultRegion);

@@ -1,7 +1,9 @@
 import validator from 'validator';
 import { describe, expect, it } from 'vitest';
-import { normaliseEmail, normaliseLanguage, normaliseTimeZone, normaliseUuid, parseConsent, PhoneNormaliser } from '../../src/domain/account-fields.js';
-import { parsePhoneNumberFromString } from 'libphonenumber-js';
+import { isValidNationalNumber, normaliseEmail, normaliseLanguage, normaliseTimeZone, normaliseUuid, parseConsent, PhoneNormaliser } from '../../src/domain/account-fields.js';
+import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
+import { PhoneNumber } from 'libphonenumber-js/core';
+import metadata from 'libphonenumber-js/min/metadata';
 
 describe('account fields', () => {
   it('accepts exactly the addresses validator accepts (the fast path is a subset)', () => {
@@ -38,5 +40,37 @@ describe('account fields', () => {
     expect(normaliseTimeZone('America/Toronto')).toBe('America/Toronto');
     expect(normaliseTimeZone('Mars/Olympus')).toBeNull();
     expect([parseConsent('Yes'), parseConsent('0'), parseConsent('maybe')]).toEqual([1, 0, null]);
+  });
+
+  it('judges national numbers exactly as libphonenumber does, region by region', () => {
+    // The core class takes (region, national number, metadata); its typings leave that out.
+    const Regional = PhoneNumber as unknown as new (region: CountryCode, national: string, meta: typeof metadata) => PhoneNumber;
+    let seed = 7;
+    const digit = () => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return (seed >>> 16) % 10;
+    };
+    const digits = (n: number) => Array.from({ length: n }, digit).join('');
+    const prefixes: Partial<Record<CountryCode, string[]>> = {
+      CA: ['514', '416', '604', '418', '819', '204', '800'],
+      US: ['212', '305', '415', '900', '201'],
+      GB: ['20', '7', '1', '3'],
+      FR: ['1', '6', '7', '9'],
+      JE: ['1534', '7797', '7509'],
+    };
+    for (const region of ['CA', 'US', 'GB', 'FR', 'DE', 'MX', 'JE', 'IN', 'BR', 'AU'] as CountryCode[]) {
+      let valid = 0;
+      for (let i = 0; i < 4000; i++) {
+        const starts = prefixes[region] ?? [''];
+        const start = starts[i % starts.length]!;
+        const national = start + digits(6 + (i % 7) - Math.min(start.length, 2));
+        const expected = new Regional(region, national, metadata).isValid();
+        expect(isValidNationalNumber(region, national), `${region} ${national}`).toBe(expected);
+        if (expected) valid++;
+      }
+      // Enough of each kind that the comparison means something.
+      expect(valid, region).toBeGreaterThan(40);
+      expect(valid, region).toBeLessThan(4000);
+    }
   });
 });
