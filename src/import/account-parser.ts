@@ -74,6 +74,8 @@ export class AccountParserThread {
   private unparsed = 0;
   private failure: Error | null = null;
   header: { delimiter: string; header: string[] } | null = null;
+  /** The size of the first chunk sent: the rows of the first batch come from it. */
+  firstChunkBytes = 0;
 
   constructor(limits: CsvLimits, defaultRegion: CountryCode) {
     // A larger young generation than the default: the thread makes short-lived strings by the
@@ -114,6 +116,7 @@ export class AccountParserThread {
       while (this.unparsed + this.inbox.length >= AHEAD && !this.failure) await this.wait();
       if (this.failure) return;
       const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+      if (this.firstChunkBytes === 0) this.firstChunkBytes = bytes.byteLength;
       this.unparsed++;
       // A copy the thread owns: the source may reuse its buffer.
       const owned = new Uint8Array(bytes);

@@ -50,6 +50,8 @@ export interface AccountImportOptions {
   /** Apply nothing if any row is rejected. */
   allOrNothing?: boolean;
   actor: Actor;
+  /** The upload's size in bytes, when known: room for its rows is then made once, not by steps. */
+  expectedBytes?: number;
 }
 
 export async function importAccounts(
@@ -134,6 +136,11 @@ async function runImport(
         reader = new AccountRowReader(columns, deps.defaultRegion);
         delimiter = parser.header!.delimiter;
       }
+      // The first batch is the first chunk's rows: from it, how many rows the whole file holds.
+      if (counts.rowsRead === 0 && options.expectedBytes && parser.firstChunkBytes > 0) {
+        const estimate = (options.expectedBytes / parser.firstChunkBytes) * batch.rowsRead * RESERVE_MARGIN;
+        seen.reserve(Math.ceil(Math.min(estimate, options.expectedBytes / MIN_ROW_BYTES)));
+      }
       counts.rowsRead += batch.rowsRead;
       for (const r of batch.rejected) reject(r);
       await stage(new CandidateBatch(batch.candidates, columns!.attributes.length));
@@ -191,6 +198,10 @@ async function runImport(
 }
 
 const NONE = new Map<string, AccountValues>();
+/** Rows vary in length: room for a few more than the first chunk's average suggests. */
+const RESERVE_MARGIN = 1.05;
+/** No row is shorter than a UUID and a line end. */
+const MIN_ROW_BYTES = 37;
 
 function uuidsOf(batch: CandidateBatch): string[] {
   const uuids = new Array<string>(batch.count);

@@ -1,8 +1,7 @@
 // The accounts directory as the HTTP API and the command line see it.
 import type { CountryCode } from 'libphonenumber-js';
-import type { Actor } from '../domain/actor.js';
 import { CrierError } from '../domain/errors.js';
-import { importAccounts, type AccountImportReport } from '../import/accounts-import.js';
+import { importAccounts, type AccountImportOptions, type AccountImportReport } from '../import/accounts-import.js';
 import type { CsvLimits, CsvSource } from '../import/csv-reader.js';
 import { findAccountByUuid, searchAccounts, type AccountRow } from '../store/accounts.queries.js';
 import type { Store } from '../store/store.js';
@@ -49,7 +48,7 @@ export class AccountsService {
     private readonly deps: { store: Store; limits: CsvLimits; defaultRegion: CountryCode; onImport?: (r: AccountImportReport) => void },
   ) {}
 
-  async import(source: CsvSource, options: { allOrNothing?: boolean; actor: Actor }): Promise<AccountImportReport> {
+  async import(source: CsvSource, options: AccountImportOptions): Promise<AccountImportReport> {
     const report = await importAccounts(this.deps, source, options);
     this.deps.onImport?.(report);
     return report;

@@ -38,4 +38,14 @@ describe('UuidLineTable', () => {
     expect(unmatched).toHaveLength(999);
     expect(unmatched).not.toContain(uuids[10]);
   });
+
+  it('keeps every entry when room is reserved part way through', () => {
+    const table = new UuidLineTable(16);
+    const uuids = Array.from({ length: 3_000 }, () => randomUUID());
+    uuids.slice(0, 1_000).forEach((u, i) => table.add(u, i + 2));
+    table.reserve(3_000);
+    uuids.slice(1_000).forEach((u, i) => expect(table.add(u, i + 1_002)).toBe(0));
+    uuids.forEach((u, i) => expect(table.add(u, 99_999)).toBe(i + 2));
+    expect(table.size).toBe(3_000);
+  });
 });
