@@ -8,7 +8,7 @@
 // trace still leads to the source (source maps would cost ~10 MB a process).
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -20,14 +20,42 @@ const cache = join(root, 'node_modules', '.cache', 'crier');
 const KEEP = 10;
 
 const dir = join(cache, sourceHash());
-if (existsSync(dir)) {
-  const now = new Date();
-  utimesSync(dir, now, now);
-} else {
+let bundled = true;
+if (existsSync(dir)) touch(dir);
+else if (writable(cache)) {
   build(dir);
   prune();
+} else bundled = false;
+
+if (bundled) await import(pathToFileURL(join(dir, 'crier.mjs')).href);
+else {
+  // node_modules is read-only to this user and holds no bundle of these sources: run them
+  // through tsx instead (slower to start, ~45 MB more memory).
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import(pathToFileURL(join(src, 'cli', 'main.ts')).href);
 }
-await import(pathToFileURL(join(dir, 'crier.mjs')).href);
+
+/** Marks a bundle as used now (what pruning goes by); another user's bundle stays as it is. */
+function touch(folder) {
+  try {
+    const now = new Date();
+    utimesSync(folder, now, now);
+  } catch {
+    // Not ours to touch: pruning may then count it as older than it is, and nothing else.
+  }
+}
+
+/** Whether the bundle cache can be written (made if missing). */
+function writable(folder) {
+  try {
+    mkdirSync(folder, { recursive: true });
+    accessSync(folder, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** A hash of every source file's path and content, and of this file (it holds the build options). */
 function sourceHash() {
