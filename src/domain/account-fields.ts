@@ -146,8 +146,9 @@ function prefixOf(e164: string): string {
  * Normalises phone numbers to E.164 with libphonenumber-js. A full parse costs ~12 µs; most
  * numbers in an import share their first digits with one parsed before (in North America, the
  * area code), so the region found for those digits is remembered and the number is checked
- * against that region alone (~1 µs, its patterns compiled once). Only a number that is valid there takes that path: anything
- * else gets the full parse, so the answer is always libphonenumber's.
+ * against that region alone (~1 µs, its patterns compiled once). Only a number that is valid
+ * there takes that path: anything else gets the full parse, so the answer is always
+ * libphonenumber's.
  */
 export class PhoneNormaliser {
   private readonly regionByPrefix = new Map<string, { country: CountryCode; callingCodeLength: number }>();

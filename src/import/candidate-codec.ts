@@ -64,16 +64,10 @@ export class CandidateBatch {
     return this.parts[row * this.stride + 1]!;
   }
 
-  /** The row's values as a new account has them: a column the file lacks takes its default. */
-  newAccountValues(row: number): [string | null, string | null, string | null, string | null, string | null, string | null, number, number] {
-    const p = this.parts;
-    const at = row * this.stride + 2;
-    return [text(p[at]!), text(p[at + 1]!), text(p[at + 2]!), text(p[at + 3]!), text(p[at + 4]!), text(p[at + 5]!), consent(p[at + 6]!), consent(p[at + 7]!)];
-  }
-
-  /** The row's i-th attribute value in name order ('' for none). */
-  attribute(row: number, i: number): string {
-    return this.parts[row * this.stride + 2 + FIELDS.length + i]!;
+  /** The row's value of FIELDS[field] as the file gives it: null to clear, undefined if absent. */
+  value(row: number, field: number): string | null | undefined {
+    const raw = this.parts[row * this.stride + 2 + field]!;
+    return raw === ABSENT ? undefined : raw === NULL ? null : raw;
   }
 
   /** Attribute values in name order ('' for none). */
@@ -83,23 +77,13 @@ export class CandidateBatch {
   }
 
   candidate(row: number): Candidate {
-    const at = row * this.stride;
     const values: Partial<Record<keyof AccountValues, string | number | null>> = {};
     for (let f = 0; f < FIELDS.length; f++) {
-      const raw = this.parts[at + 2 + f]!;
-      if (raw === ABSENT) continue;
+      const value = this.value(row, f);
+      if (value === undefined) continue;
       const field = FIELDS[f]!;
-      values[field] = raw === NULL ? null : NUMERIC.has(field) ? Number(raw) : raw;
+      values[field] = value !== null && NUMERIC.has(field) ? Number(value) : value;
     }
     return { line: this.line(row), uuid: this.uuid(row), values: values as Partial<AccountValues>, attributes: this.attributes(row) };
   }
-}
-
-function text(raw: string): string | null {
-  return raw === ABSENT || raw === NULL ? null : raw;
-}
-
-/** A consent the file does not give is granted for a new account (the column default). */
-function consent(raw: string): number {
-  return raw === ABSENT || raw === NULL ? 1 : Number(raw);
 }

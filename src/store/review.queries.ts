@@ -2,6 +2,7 @@
 // (language, addresses, consents, suppressions). A million recipients fold into a few dozen
 // groups, to which the audience rules are then applied in code.
 import { sql } from 'kysely';
+import type { RecipientAccount } from './recipients.queries.js';
 import type { Db, Dialect } from './store.js';
 
 export interface AudienceGroup {
@@ -74,18 +75,9 @@ export async function unreachableSample(
 ): Promise<UnreachableSample[]> {
   const emailBlocked = channels.email ? sql`(a.email is null or a.email_consent = 0 or ${emailSuppressed})` : sql`1 = 1`;
   const smsBlocked = channels.sms ? sql`(a.phone is null or a.sms_consent = 0 or ${smsSuppressed})` : sql`1 = 1`;
-  const result = await sql<{
-    uuid: string;
-    first_name: string | null;
-    last_name: string | null;
-    line: number;
-    email: string | null;
-    phone: string | null;
-    email_consent: number;
-    sms_consent: number;
-    email_suppressed: number;
-    sms_suppressed: number;
-  }>`
+  const result = await sql<
+    Omit<RecipientAccount, 'id'> & { first_name: string | null; last_name: string | null; line: number }
+  >`
     select a.uuid, a.first_name, a.last_name, r.line, a.email, a.phone, a.email_consent, a.sms_consent,
       case when ${emailSuppressed} then 1 else 0 end as email_suppressed,
       case when ${smsSuppressed} then 1 else 0 end as sms_suppressed
