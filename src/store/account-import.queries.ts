@@ -4,6 +4,7 @@
 import { CompiledQuery } from 'kysely';
 import { insertRows, prepared, type BulkColumn } from './bulk.js';
 import type { Connection, Db, Dialect } from './store.js';
+import { ACCOUNTS_UUID_INDEX } from './migrations/0008-accounts-uuid-index.js';
 
 const STAGE = 'crier_account_import';
 
@@ -128,24 +129,21 @@ export async function existingAccounts(
 }
 
 /**
- * Writes every staged insert and update into accounts, inside the caller's transaction: new
- * accounts by a plain INSERT (a third cheaper than an upsert; an account another import created
- * meanwhile makes it fail, and the caller's transaction changes nothing), changed ones by
- * UPDATE … FROM the stage. On SQLite both go in UUID order: the uuid index then takes its new
- * entries page by page instead of at random across a tree larger than the page cache (a million
- * new accounts: 5.8 s instead of 10.8 s, sort included); PostgreSQL's shared buffers hold the
- * index, so it gains nothing there from a sort.
+ * Writes every staged insert and update into accounts, inside the caller's transaction: changed
+ * accounts by UPDATE … FROM the stage, new ones by a plain INSERT (a third cheaper than an
+ * upsert; an account another import created meanwhile makes it fail, and the caller's
+ * transaction changes nothing). On SQLite the uuid index decides how new accounts go in:
+ * - when they are at least as many as the accounts already there, the index is dropped, the rows
+ *   appended in file order and the index built again from its stored definition in one sorted
+ *   pass (a million new accounts: ~2.5 s instead of ~4.3 s; a duplicate makes the build fail);
+ * - otherwise in UUID order, so the index takes its new entries page by page instead of at random
+ *   across a tree larger than the page cache.
+ * PostgreSQL's shared buffers hold the index, so it gains nothing there from either.
  */
-export async function applyStage(db: Db, dialect: Dialect, now: number): Promise<number> {
+export async function applyStage(db: Db, dialect: Dialect, now: number, inserts: number): Promise<number> {
   const at = Math.trunc(now);
   const cols = VALUE_COLUMNS.join(', ');
   const order = dialect === 'sqlite' ? 'ORDER BY uuid' : '';
-  const inserted = await db.executeQuery(
-    CompiledQuery.raw(
-      `INSERT INTO accounts (uuid, ${cols}, created_at, updated_at)
-       SELECT uuid, ${cols}, ${at}, ${at} FROM ${STAGE} WHERE action = 'insert' ${order}`,
-    ),
-  );
   const set = [...VALUE_COLUMNS.map((c) => `${c} = s.${c}`), `updated_at = ${at}`].join(', ');
   const updated = await db.executeQuery(
     CompiledQuery.raw(
@@ -153,5 +151,29 @@ export async function applyStage(db: Db, dialect: Dialect, now: number): Promise
        FROM (SELECT * FROM ${STAGE} WHERE action = 'update' ${order}) s WHERE accounts.uuid = s.uuid`,
     ),
   );
+  const rebuild = dialect === 'sqlite' && inserts > 0 ? await uuidIndexToRebuild(db, inserts) : null;
+  if (rebuild) await db.executeQuery(CompiledQuery.raw(`DROP INDEX "${rebuild.name}"`));
+  const inserted = await db.executeQuery(
+    CompiledQuery.raw(
+      `INSERT INTO accounts (uuid, ${cols}, created_at, updated_at)
+       SELECT uuid, ${cols}, ${at}, ${at} FROM ${STAGE} WHERE action = 'insert' ${rebuild ? '' : order}`,
+    ),
+  );
+  if (rebuild) await db.executeQuery(CompiledQuery.raw(rebuild.sql));
   return Number(inserted.numAffectedRows ?? 0) + Number(updated.numAffectedRows ?? 0);
+}
+
+/**
+ * SQLite: the unique index on accounts.uuid, if dropping and rebuilding it costs less than
+ * inserting `inserts` accounts through it: when the accounts already there are no more than that.
+ */
+async function uuidIndexToRebuild(db: Db, inserts: number): Promise<{ name: string; sql: string } | null> {
+  const index = await db.executeQuery<{ name: string; sql: string | null }>(
+    CompiledQuery.raw(`SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND name = ?`, [ACCOUNTS_UUID_INDEX]),
+  );
+  const found = index.rows[0];
+  // Before migration 0008 the uniqueness is the column's own constraint, which cannot be dropped.
+  if (!found?.sql) return null;
+  const count = await db.executeQuery<{ n: number }>(CompiledQuery.raw('SELECT count(*) AS n FROM accounts'));
+  return Number(count.rows[0]!.n) <= inserts ? { name: found.name, sql: found.sql } : null;
 }

@@ -131,7 +131,8 @@ describeEachDialect('accounts import', (ctx) => {
 
   it('changes nothing, with a clear answer, when another import adds one of its accounts meanwhile', async () => {
     // Into an empty directory an import looks nothing up: it learns of the other import's
-    // account only at its final INSERT, which must then change nothing and say why.
+    // account only when applying (on SQLite, when it builds the uuid index again), which must
+    // then change nothing and say why. (test/store/accounts-uuid-index.test.ts: the other path.)
     const database = await createTestDatabase(ctx.dialect);
     const store = openStore(database.url);
     try {

@@ -7,6 +7,7 @@ import * as sandboxMessages from './0004-sandbox-messages.js';
 import * as sending from './0005-sending.js';
 import * as delivery from './0006-delivery.js';
 import * as outcomeIndexes from './0007-outcome-indexes.js';
+import * as accountsUuidIndex from './0008-accounts-uuid-index.js';
 
 export const migrations: Record<string, Migration> = {
   '0001-initial': initial,
@@ -16,4 +17,5 @@ export const migrations: Record<string, Migration> = {
   '0005-sending': sending,
   '0006-delivery': delivery,
   '0007-outcome-indexes': outcomeIndexes,
+  '0008-accounts-uuid-index': accountsUuidIndex,
 };
