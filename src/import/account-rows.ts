@@ -10,7 +10,7 @@ import {
   parseConsent,
   PhoneNormaliser,
 } from '../domain/account-fields.js';
-import type { AccountValues, StagedRow, StageRecord } from '../store/account-import.queries.js';
+import type { AccountValues, StagedRow } from '../store/account-import.queries.js';
 import { appendRow, FIELDS, type CandidateBatch, type Cell } from './candidate-codec.js';
 import type { ColumnMap } from './account-columns.js';
 import type { CsvRow } from './csv-parser.js';
@@ -38,8 +38,11 @@ export interface Candidate {
   line: number;
   uuid: string;
   values: Partial<AccountValues>;
-  /** Attribute values in name order; '' removes the attribute. */
-  attributes: string[];
+  /**
+   * The JSON object of the row's non-empty attributes, keys in name order. An attribute column
+   * of the file that it lacks is one the row leaves empty: that removes the attribute.
+   */
+  attributes: string;
 }
 
 type ValueField = Exclude<keyof AccountValues, 'attributes'>;
@@ -113,7 +116,7 @@ export class AccountRowReader {
    */
   encode(row: CsvRow, reject: (r: RejectedRow) => void, batch: string): string {
     const uuid = this.check(row, reject);
-    return uuid === null ? batch : appendRow(batch, row.line, uuid, this.cells, row.fields, this.attributeAt);
+    return uuid === null ? batch : appendRow(batch, row.line, uuid, this.cells, this.attributesJson(row.fields));
   }
 
   /** Checks the row, leaving its normalised values in `cells`: its UUID, or null if rejected. */
@@ -150,14 +153,15 @@ export class AccountRowReader {
     return ok ? uuid : null;
   }
 
-  /** The stage record of a row that creates an account: what merge() would give, without its objects. */
-  newAccount(batch: CandidateBatch, row: number): StageRecord {
+  /**
+   * Appends to `out` the stage values (NEW_ACCOUNT_COLUMNS) of a row that creates an account:
+   * what merge() would give, without its objects.
+   */
+  newAccount(batch: CandidateBatch, row: number, out: unknown[]): void {
     const d = NEW_ACCOUNT;
     const v = (field: number) => batch.value(row, field);
-    return [
+    out.push(
       batch.uuid(row),
-      batch.line(row),
-      'insert',
       v(0) ?? d.first_name,
       v(1) ?? d.last_name,
       v(2) ?? d.email,
@@ -166,8 +170,8 @@ export class AccountRowReader {
       v(5) ?? d.timezone,
       Number(v(6) ?? d.email_consent),
       Number(v(7) ?? d.sms_consent),
-      this.attributeNames.length > 0 ? this.newAttributes(batch.attributes(row)) : d.attributes,
-    ];
+      batch.attributes(row),
+    );
   }
 
   /** The stored account as it will be after this row: columns absent from the file keep their value. */
@@ -179,25 +183,30 @@ export class AccountRowReader {
     return { uuid: c.uuid, line: c.line, action: sameValues(existing, next) ? 'unchanged' : 'update', ...next };
   }
 
-  private mergeAttributes(storedJson: string, values: readonly string[]): string {
-    if (storedJson === '{}') return this.newAttributes(values);
-    const names = this.attributeNames;
+  /** The stored attributes with the file's attribute columns set from `rowJson` (absent: removed). */
+  private mergeAttributes(storedJson: string, rowJson: string): string {
+    if (storedJson === '{}') return rowJson;
     const attrs = JSON.parse(storedJson) as Record<string, string>;
-    for (let i = 0; i < names.length; i++) {
-      if (values[i] === '') delete attrs[names[i]!];
-      else attrs[names[i]!] = values[i]!;
+    const row = JSON.parse(rowJson) as Record<string, string>;
+    for (const name of this.attributeNames) {
+      const value = row[name];
+      if (value === undefined) delete attrs[name];
+      else attrs[name] = value;
     }
     return JSON.stringify(attrs, Object.keys(attrs).sort());
   }
 
   /**
-   * The attributes JSON of values in name order ('' for none): what JSON.stringify gives for the
-   * object of the non-empty ones, written directly (a million new accounts pass here).
+   * The JSON object of the row's non-empty attribute cells, keys in name order: what
+   * JSON.stringify gives for that object, written directly (a million rows pass here).
    */
-  private newAttributes(values: readonly string[]): string {
+  private attributesJson(fields: readonly string[]): string {
+    const keys = this.attributeKeys;
+    if (keys.length === 0) return NEW_ACCOUNT.attributes;
     let json = '{';
-    for (let i = 0; i < this.attributeKeys.length; i++) {
-      if (values[i] !== '') json += `${json === '{' ? '' : ','}${this.attributeKeys[i]!}${JSON.stringify(values[i])}`;
+    for (let i = 0; i < keys.length; i++) {
+      const value = (fields[this.attributeAt[i]!] ?? '').trim();
+      if (value !== '') json += `${json === '{' ? '' : ','}${keys[i]!}${JSON.stringify(value)}`;
     }
     return `${json}}`;
   }

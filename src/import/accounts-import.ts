@@ -10,6 +10,7 @@ import {
   directoryIsEmpty,
   dropStage,
   existingAccounts,
+  stageNewAccounts,
   stageRecord,
   stageRows,
   type AccountValues,
@@ -104,7 +105,8 @@ async function runImport(
 
   const stage = async (batch: CandidateBatch) => {
     const existing = lookUp ? await existingAccounts(conn, uuidsOf(batch)) : NONE;
-    const records: StageRecord[] = [];
+    const created: unknown[] = [];
+    const changed: StageRecord[] = [];
     for (let row = 0; row < batch.count; row++) {
       const uuid = batch.uuid(row);
       const earlier = seen.add(uuid, batch.line(row));
@@ -121,15 +123,16 @@ async function runImport(
       const stored = existing.get(uuid);
       if (!stored) {
         counts.insert++;
-        records.push(reader!.newAccount(batch, row));
+        reader!.newAccount(batch, row, created);
         continue;
       }
       const merged = reader!.merge(batch.candidate(row), stored);
       counts[merged.action]++;
       // Unchanged rows need no writing.
-      if (merged.action !== 'unchanged') records.push(stageRecord(merged));
+      if (merged.action !== 'unchanged') changed.push(stageRecord(merged));
     }
-    await stageRows(conn, records);
+    await stageNewAccounts(conn, created);
+    await stageRows(conn, changed);
   };
 
   // Parsing and validation run on a thread of their own while this one does the database work.
@@ -149,7 +152,7 @@ async function runImport(
       }
       counts.rowsRead += batch.rowsRead;
       for (const r of batch.rejected) reject(r);
-      await stage(new CandidateBatch(batch.candidates, columns!.attributes.length));
+      await stage(new CandidateBatch(batch.candidates));
     }
     await feeding;
   } finally {

@@ -12,28 +12,21 @@ const ABSENT = '\u0002';
 /** The account fields of an encoded row, in order, after its line and UUID. */
 export const FIELDS = ['first_name', 'last_name', 'email', 'phone', 'language', 'timezone', 'email_consent', 'sms_consent'] as const;
 const NUMERIC = new Set<string>(['email_consent', 'sms_consent']);
+/** Cells a row: its line, UUID, FIELDS, then the JSON object of its non-empty attributes. */
+const STRIDE = 2 + FIELDS.length + 1;
 
 /** A field's value: undefined when the file has no such column (or leaves consent as it was). */
 export type Cell = string | number | null | undefined;
 
 /**
- * One row: its line, UUID, FIELDS' cells, then the attribute columns' values in `attributeAt`
- * order; `batch` is the batch so far ('' for none), returned with the row added. Concatenation
- * builds a rope that V8 flattens once, when the batch is posted: cheaper than joining an array
- * of fields, and no array a row.
+ * One row: its line, UUID, FIELDS' cells, then `attributes` (JSON); `batch` is the batch so far
+ * ('' for none), returned with the row added. Concatenation builds a rope that V8 flattens once,
+ * when the batch is posted: cheaper than joining an array of fields, and no array a row.
  */
-export function appendRow(
-  batch: string,
-  line: number,
-  uuid: string,
-  cells: readonly Cell[],
-  fields: readonly string[],
-  attributeAt: readonly number[],
-): string {
-  let out =
+export function appendRow(batch: string, line: number, uuid: string, cells: readonly Cell[], attributes: string): string {
+  const out =
     `${batch === '' ? '' : SEP}${line}${SEP}${uuid}${SEP}${cell(cells[0])}${SEP}${cell(cells[1])}${SEP}${cell(cells[2])}` +
-    `${SEP}${cell(cells[3])}${SEP}${cell(cells[4])}${SEP}${cell(cells[5])}${SEP}${cell(cells[6])}${SEP}${cell(cells[7])}`;
-  for (const at of attributeAt) out += SEP + (fields[at] ?? '').trim();
+    `${SEP}${cell(cells[3])}${SEP}${cell(cells[4])}${SEP}${cell(cells[5])}${SEP}${cell(cells[6])}${SEP}${cell(cells[7])}${SEP}${attributes}`;
   return batch + out;
 }
 
@@ -47,33 +40,30 @@ function cell(value: Cell): string {
  */
 export class CandidateBatch {
   private readonly parts: string[];
-  private readonly stride: number;
   readonly count: number;
 
-  constructor(text: string, attributeCount: number) {
+  constructor(text: string) {
     this.parts = text === '' ? [] : text.split(SEP);
-    this.stride = 2 + FIELDS.length + attributeCount;
-    this.count = Math.floor(this.parts.length / this.stride);
+    this.count = Math.floor(this.parts.length / STRIDE);
   }
 
   line(row: number): number {
-    return Number(this.parts[row * this.stride]);
+    return Number(this.parts[row * STRIDE]);
   }
 
   uuid(row: number): string {
-    return this.parts[row * this.stride + 1]!;
+    return this.parts[row * STRIDE + 1]!;
   }
 
   /** The row's value of FIELDS[field] as the file gives it: null to clear, undefined if absent. */
   value(row: number, field: number): string | null | undefined {
-    const raw = this.parts[row * this.stride + 2 + field]!;
+    const raw = this.parts[row * STRIDE + 2 + field]!;
     return raw === ABSENT ? undefined : raw === NULL ? null : raw;
   }
 
-  /** Attribute values in name order ('' for none). */
-  attributes(row: number): string[] {
-    const at = row * this.stride + 2 + FIELDS.length;
-    return this.parts.slice(at, row * this.stride + this.stride);
+  /** The JSON object of the row's non-empty attributes, keys in name order. */
+  attributes(row: number): string {
+    return this.parts[row * STRIDE + 2 + FIELDS.length]!;
   }
 
   candidate(row: number): Candidate {

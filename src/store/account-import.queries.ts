@@ -2,7 +2,7 @@
 // compared with the accounts they would change, and applied in one transaction at the end, so a
 // file that turns out to be fatally broken at its last line has changed nothing.
 import { CompiledQuery } from 'kysely';
-import { insertRows, prepared, type BulkColumn } from './bulk.js';
+import { insertFlat, insertRows, prepared, type BulkColumn } from './bulk.js';
 import type { Connection, Db, Dialect } from './store.js';
 import { ACCOUNTS_UUID_INDEX } from './migrations/0008-accounts-uuid-index.js';
 
@@ -41,19 +41,17 @@ const VALUE_COLUMNS = [
   'attributes',
 ] as const satisfies readonly (keyof AccountValues)[];
 
-const STAGE_COLUMNS: BulkColumn[] = [
-  { name: 'uuid', pgType: 'text' },
-  { name: 'line', pgType: 'integer' },
-  { name: 'action', pgType: 'text' },
-  ...VALUE_COLUMNS.map((name) => ({ name, pgType: name.endsWith('_consent') ? 'integer' : 'text' })),
-];
+const VALUE_BULK_COLUMNS: BulkColumn[] = VALUE_COLUMNS.map((name) => ({ name, pgType: name.endsWith('_consent') ? 'integer' : 'text' }));
+const STAGE_COLUMNS: BulkColumn[] = [{ name: 'uuid', pgType: 'text' }, { name: 'action', pgType: 'text' }, ...VALUE_BULK_COLUMNS];
+/** The stage values of a new account, in order (its action is the stage's default, insert). */
+export const NEW_ACCOUNT_COLUMNS: BulkColumn[] = [{ name: 'uuid', pgType: 'text' }, ...VALUE_BULK_COLUMNS];
 
 export async function createStage(db: Db): Promise<void> {
   await db.executeQuery(CompiledQuery.raw(`DROP TABLE IF EXISTS ${STAGE}`));
   await db.executeQuery(
     CompiledQuery.raw(
       `CREATE TEMPORARY TABLE ${STAGE} (
-        uuid varchar(36) NOT NULL, line integer NOT NULL, action varchar(16) NOT NULL,
+        uuid varchar(36) NOT NULL, action varchar(16) NOT NULL DEFAULT 'insert',
         first_name text, last_name text, email text, phone text, language text, timezone text,
         email_consent integer NOT NULL, sms_consent integer NOT NULL, attributes text NOT NULL)`,
     ),
@@ -64,10 +62,9 @@ export async function dropStage(db: Db): Promise<void> {
   await db.executeQuery(CompiledQuery.raw(`DROP TABLE IF EXISTS ${STAGE}`));
 }
 
-/** A staged row as the stage's columns, in order: uuid, line, action, then VALUE_COLUMNS. */
+/** A staged row as the stage's columns, in order: uuid, action, then VALUE_COLUMNS. */
 export type StageRecord = [
   uuid: string,
-  line: number,
   action: StagedAction,
   first_name: string | null,
   last_name: string | null,
@@ -83,7 +80,6 @@ export type StageRecord = [
 export function stageRecord(row: StagedRow): StageRecord {
   return [
     row.uuid,
-    row.line,
     row.action,
     row.first_name,
     row.last_name,
@@ -100,6 +96,11 @@ export function stageRecord(row: StagedRow): StageRecord {
 /** Stages rows; the caller has already dropped duplicate UUIDs (no index here keeps inserts cheap). */
 export async function stageRows(conn: Connection, rows: readonly StageRecord[]): Promise<void> {
   await insertRows(conn, STAGE, STAGE_COLUMNS, rows);
+}
+
+/** Stages new accounts: NEW_ACCOUNT_COLUMNS' values, one account after another in one array. */
+export async function stageNewAccounts(conn: Connection, values: readonly unknown[]): Promise<void> {
+  await insertFlat(conn, STAGE, NEW_ACCOUNT_COLUMNS, values);
 }
 
 /** Whether the directory has no account at all (then no row of an import can match one). */

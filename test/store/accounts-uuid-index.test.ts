@@ -59,7 +59,7 @@ describe.each(DIALECTS)('one account per UUID [%s]', (dialect) => {
 });
 
 describe.each(DIALECTS)('applying a stage [%s]', (dialect) => {
-  const newAccount = (n: number): StageRecord => [uuidFor(n), n + 1, 'insert', `n${n}`, null, null, null, null, null, 1, 1, '{}'];
+  const newAccount = (n: number): StageRecord => [uuidFor(n), 'insert', `n${n}`, null, null, null, null, null, 1, 1, '{}'];
 
   it.each([
     // More new accounts than accounts held: on SQLite the uuid index is dropped and built again.
