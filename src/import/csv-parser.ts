@@ -14,6 +14,12 @@ const QUOTE = 34;
 const LF = 10;
 const CR = 13;
 
+const enum Find {
+  Quote,
+  CR,
+  Delimiter,
+}
+
 const enum State {
   FieldStart,
   Unquoted,
@@ -34,23 +40,105 @@ export class CsvParser {
   /** Inside quotes, the last character was a CR: an LF now does not start another line. */
   private crInQuotes = false;
 
+  private readonly delimiterChar: string;
+
   constructor(
     readonly delimiter: number,
     private readonly maxFieldChars: number,
-  ) {}
+  ) {
+    this.delimiterChar = String.fromCharCode(delimiter);
+  }
 
   /** Parses one chunk of text, appending every completed row to `out`. */
   feed(text: string, out: CsvRow[]): void {
     const n = text.length;
-    const delim = this.delimiter;
     let i = 0;
     if (this.afterRowCR) {
       this.afterRowCR = false;
       if (n > 0 && text.charCodeAt(0) === LF) i = 1;
     }
-    let seg = i;
+    this.found = [-1, -1, -1];
+    while (i < n) {
+      // At a row's start, a whole line of plain fields is split by indexOf and slice; anything
+      // else (an escaped quote, a quoted line end, a lone CR, a row the chunk cuts) goes through
+      // the state machine, one row at a time.
+      if (this.state === State.FieldStart && this.fields.length === 0 && this.field === '') {
+        const next = this.plainRow(text, i, out);
+        if (next !== -1) {
+          i = next;
+          continue;
+        }
+      }
+      i = this.scanRow(text, i, out);
+    }
+  }
+
+  /**
+   * Where the chunk's next quote, CR and delimiter were found: each is searched again
+   * only once the parse has passed it, so a chunk where one is rare is not scanned row after
+   * row. -2: none left in this chunk.
+   */
+  private found = [-1, -1, -1];
+
+  /** The next quote, CR or delimiter (`which`) at or after `from` in this chunk, or its length if there is none. */
+  private next(text: string, which: Find, from: number): number {
+    let at = this.found[which]!;
+    if (at !== -2 && at < from) {
+      const ch = which === Find.Quote ? '"' : which === Find.CR ? '\r' : this.delimiterChar;
+      at = text.indexOf(ch, from);
+      this.found[which] = at === -1 ? -2 : at;
+    }
+    return at < 0 ? text.length : at;
+  }
+
+  /**
+   * Splits the line starting at `start` if it is plain: ends with LF or CRLF within this chunk,
+   * holds no other CR, and its quoted fields (if any) hold no quote or line end and are followed
+   * directly by a delimiter or the line's end. Returns where the next line starts, or -1.
+   */
+  private plainRow(text: string, start: number, out: CsvRow[]): number {
+    const lf = text.indexOf('\n', start);
+    if (lf === -1) return -1;
+    const end = lf > start && text.charCodeAt(lf - 1) === CR ? lf - 1 : lf;
+    // A longer line may hold a field over the limit: the state machine says which.
+    if (end - start > this.maxFieldChars || this.next(text, Find.CR, start) < end) return -1;
+    let fields: string[];
+    if (this.next(text, Find.Quote, start) >= end) {
+      fields = text.slice(start, end).split(this.delimiterChar);
+    } else {
+      fields = [];
+      let at = start;
+      for (;;) {
+        let stop: number;
+        if (text.charCodeAt(at) === QUOTE) {
+          const close = text.indexOf('"', at + 1);
+          stop = close + 1;
+          if (close === -1 || close >= end || (stop < end && text.charCodeAt(stop) !== this.delimiter)) return -1;
+          fields.push(text.slice(at + 1, close));
+        } else {
+          stop = Math.min(this.next(text, Find.Delimiter, at), end);
+          fields.push(text.slice(at, stop));
+        }
+        if (stop >= end) break;
+        // After a delimiter that ends the line, the loop takes the empty field at `end` itself.
+        at = stop + 1;
+      }
+    }
+    this.fields = fields;
+    this.endRow(out);
+    return lf + 1;
+  }
+
+  /**
+   * Runs the state machine from `from` until a row ends (returns where the next one starts) or
+   * the chunk does (returns its length, keeping the partial row for the next chunk).
+   */
+  private scanRow(text: string, from: number, out: CsvRow[]): number {
+    const n = text.length;
+    const delim = this.delimiter;
+    let seg = from;
     let state = this.state;
-    for (; i < n; i++) {
+    for (let i = from; i < n; i++) {
       const c = text.charCodeAt(i);
       if (state === State.FieldStart) {
         if (c === QUOTE) {
@@ -71,8 +159,8 @@ export class CsvParser {
           } else if (c === LF || c === CR) {
             this.endField(text.slice(seg, i));
             this.endRow(out);
-            state = State.FieldStart;
-            if (c === CR) i = this.skipLfAfterCr(text, i);
+            this.state = State.FieldStart;
+            return c === CR ? this.skipLfAfterCr(text, i) + 1 : i + 1;
           }
           break;
         case State.Quoted:
@@ -101,8 +189,8 @@ export class CsvParser {
           } else if (c === LF || c === CR) {
             this.endField('');
             this.endRow(out);
-            state = State.FieldStart;
-            if (c === CR) i = this.skipLfAfterCr(text, i);
+            this.state = State.FieldStart;
+            return c === CR ? this.skipLfAfterCr(text, i) + 1 : i + 1;
           } else {
             // Text after a closing quote: kept as part of the field, as spreadsheets do.
             seg = i;
@@ -116,6 +204,7 @@ export class CsvParser {
       this.checkLength();
     }
     this.state = state;
+    return n;
   }
 
   /** Ends the input: completes a last row without a newline; an open quote is an error. */
