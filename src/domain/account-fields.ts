@@ -7,12 +7,28 @@ import metadata from 'libphonenumber-js/min/metadata';
 // module is CommonJS; its exports carry the function as `default`.
 import isEmailModule from 'validator/lib/isEmail.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const HYPHEN = 45;
 
-/** The canonical (lower-case) UUID, or null when `raw` is not one. */
+/**
+ * The canonical (lower-case) UUID: 8-4-4-4-12 hexadecimal digits, or null when `raw` is not
+ * one. Checked character by character: a regular expression costs three times as much, and a
+ * million rows pass here.
+ */
 export function normaliseUuid(raw: string): string | null {
-  const v = raw.trim().toLowerCase();
-  return UUID.test(v) ? v : null;
+  const v = raw.trim();
+  if (v.length !== 36) return null;
+  let upper = false;
+  for (let i = 0; i < 36; i++) {
+    const c = v.charCodeAt(i);
+    if (i === 8 || i === 13 || i === 18 || i === 23) {
+      if (c !== HYPHEN) return null;
+    } else if (c >= 65 && c <= 70) {
+      upper = true;
+    } else if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) {
+      return null;
+    }
+  }
+  return upper ? v.toLowerCase() : v;
 }
 
 // The plain shape nearly every real address has: a dot-atom local part (at most 64 characters)

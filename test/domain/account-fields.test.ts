@@ -35,6 +35,18 @@ describe('account fields', () => {
   it('canonicalises UUIDs, languages, time zones and consent', () => {
     expect(normaliseUuid(' 0B7E6F1C-8D4A-4C8E-9A57-1F4C2B9D3E01 ')).toBe('0b7e6f1c-8d4a-4c8e-9a57-1f4c2b9d3e01');
     expect(normaliseUuid('0b7e6f1c8d4a4c8e9a571f4c2b9d3e01')).toBeNull();
+    // Every character of a valid UUID, replaced by each of a few wrong ones, makes it invalid;
+    // each hex digit in either case keeps it valid.
+    const valid = '0b7e6f1c-8d4a-4c8e-9a57-1f4c2b9d3e01';
+    for (let i = 0; i < valid.length; i++) {
+      const wrongs = valid[i] === '-' ? ['0', 'a', '_', ' '] : ['g', 'G', '-', ' ', 'é', '０'];
+      for (const wrong of wrongs) {
+        expect(normaliseUuid(valid.slice(0, i) + wrong + valid.slice(i + 1)), `${i} ${wrong}`).toBeNull();
+      }
+      if (valid[i] !== '-') for (const digit of '09afAF') expect(normaliseUuid(valid.slice(0, i) + digit + valid.slice(i + 1))).not.toBeNull();
+    }
+    expect(normaliseUuid(`${valid}0`)).toBeNull();
+    expect(normaliseUuid(valid.slice(1))).toBeNull();
     expect(normaliseLanguage('fr_ca')).toBe('fr-CA');
     expect(normaliseLanguage('english')).toBeNull();
     expect(normaliseTimeZone('America/Toronto')).toBe('America/Toronto');
