@@ -185,7 +185,9 @@ export class AccountRowReader {
 
   /** The stored attributes with the file's attribute columns set from `rowJson` (absent: removed). */
   private mergeAttributes(storedJson: string, rowJson: string): string {
-    if (storedJson === '{}') return rowJson;
+    // The same text: the account has exactly the row's attributes (both are written with sorted
+    // keys), which the merge leaves as they are. A re-import of an unchanged file is all this.
+    if (storedJson === '{}' || storedJson === rowJson) return rowJson;
     const attrs = JSON.parse(storedJson) as Record<string, string>;
     const row = JSON.parse(rowJson) as Record<string, string>;
     for (const name of this.attributeNames) {

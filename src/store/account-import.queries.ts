@@ -115,19 +115,48 @@ export async function existingAccounts(
   uuids: readonly string[],
 ): Promise<Map<string, AccountValues>> {
   const select = `SELECT uuid, ${VALUE_COLUMNS.join(', ')} FROM accounts`;
-  let rows: (AccountValues & { uuid: string })[];
+  const found = new Map<string, AccountValues>();
   if (conn.sqlite) {
-    // One prepared statement for every batch: the UUIDs travel as one JSON array parameter.
-    const statement = prepared(conn.sqlite, `${select} WHERE uuid IN (SELECT value FROM json_each(?))`);
-    rows = statement.all(JSON.stringify(uuids)) as typeof rows;
-  } else {
-    const result = await conn.db.executeQuery<AccountValues & { uuid: string }>(
-      CompiledQuery.raw(`${select} WHERE uuid = ANY($1::text[])`, [uuids]),
-    );
-    rows = result.rows;
+    // One prepared statement for every batch: the UUIDs travel as one JSON array parameter,
+    // sorted so the index is walked in order. Rows come back as arrays and are made into
+    // objects here, with one shape: better-sqlite3's own row objects cost 4 µs an account.
+    const statement = prepared(conn.sqlite, `${select} WHERE uuid IN (SELECT value FROM json_each(?))`).raw(true);
+    const rows = statement.all(JSON.stringify([...uuids].sort())) as AccountRow[];
+    for (const r of rows) {
+      found.set(r[0], {
+        first_name: r[1],
+        last_name: r[2],
+        email: r[3],
+        phone: r[4],
+        language: r[5],
+        timezone: r[6],
+        email_consent: r[7],
+        sms_consent: r[8],
+        attributes: r[9],
+      });
+    }
+    return found;
   }
-  return new Map(rows.map((r) => [r.uuid, r]));
+  const result = await conn.db.executeQuery<AccountValues & { uuid: string }>(
+    CompiledQuery.raw(`${select} WHERE uuid = ANY($1::text[])`, [uuids]),
+  );
+  for (const { uuid, ...values } of result.rows) found.set(uuid, values);
+  return found;
 }
+
+/** A row of `SELECT uuid, VALUE_COLUMNS`, as an array. */
+type AccountRow = [
+  uuid: string,
+  first_name: string | null,
+  last_name: string | null,
+  email: string | null,
+  phone: string | null,
+  language: string | null,
+  timezone: string | null,
+  email_consent: number,
+  sms_consent: number,
+  attributes: string,
+];
 
 /**
  * Writes every staged insert and update into accounts, inside the caller's transaction: changed
