@@ -62,10 +62,8 @@ export async function dropStage(db: Db): Promise<void> {
   await db.executeQuery(CompiledQuery.raw(`DROP TABLE IF EXISTS ${STAGE}`));
 }
 
-/** A staged row as the stage's columns, in order: uuid, action, then VALUE_COLUMNS. */
-export type StageRecord = [
-  uuid: string,
-  action: StagedAction,
+/** An account's values in VALUE_COLUMNS order. */
+type ValueTuple = [
   first_name: string | null,
   last_name: string | null,
   email: string | null,
@@ -76,6 +74,9 @@ export type StageRecord = [
   sms_consent: number,
   attributes: string,
 ];
+
+/** A staged row as the stage's columns, in order: uuid, action, then VALUE_COLUMNS. */
+export type StageRecord = [uuid: string, action: StagedAction, ...values: ValueTuple];
 
 export function stageRecord(row: StagedRow): StageRecord {
   return [
@@ -145,18 +146,7 @@ export async function existingAccounts(
 }
 
 /** A row of `SELECT uuid, VALUE_COLUMNS`, as an array. */
-type AccountRow = [
-  uuid: string,
-  first_name: string | null,
-  last_name: string | null,
-  email: string | null,
-  phone: string | null,
-  language: string | null,
-  timezone: string | null,
-  email_consent: number,
-  sms_consent: number,
-  attributes: string,
-];
+type AccountRow = [uuid: string, ...values: ValueTuple];
 
 /**
  * Writes every staged insert and update into accounts, inside the caller's transaction: changed
