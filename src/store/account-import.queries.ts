@@ -44,7 +44,7 @@ const VALUE_COLUMNS = [
 const VALUE_BULK_COLUMNS: BulkColumn[] = VALUE_COLUMNS.map((name) => ({ name, pgType: name.endsWith('_consent') ? 'integer' : 'text' }));
 const STAGE_COLUMNS: BulkColumn[] = [{ name: 'uuid', pgType: 'text' }, { name: 'action', pgType: 'text' }, ...VALUE_BULK_COLUMNS];
 /** The stage values of a new account, in order (its action is the stage's default, insert). */
-export const NEW_ACCOUNT_COLUMNS: BulkColumn[] = [{ name: 'uuid', pgType: 'text' }, ...VALUE_BULK_COLUMNS];
+const NEW_ACCOUNT_COLUMNS: BulkColumn[] = [{ name: 'uuid', pgType: 'text' }, ...VALUE_BULK_COLUMNS];
 
 export async function createStage(db: Db): Promise<void> {
   await db.executeQuery(CompiledQuery.raw(`DROP TABLE IF EXISTS ${STAGE}`));

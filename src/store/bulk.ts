@@ -12,7 +12,6 @@ export interface BulkColumn {
   pgType: string;
 }
 
-
 /**
  * INSERT INTO table (columns) VALUES … `suffix` (e.g. an ON CONFLICT clause). Returns the number
  * of rows the database reports as inserted.
@@ -25,16 +24,11 @@ export async function insertRows(
   suffix = '',
 ): Promise<number> {
   if (rows.length === 0) return 0;
-  const names = columns.map((c) => c.name).join(', ');
   if (conn.dialect === 'postgres') {
-    const arrays = columns.map((_, i) => rows.map((r) => r[i] ?? null));
-    const unnest = columns.map((c, i) => `$${i + 1}::${c.pgType}[]`).join(', ');
-    const sql = `INSERT INTO ${table} (${names}) SELECT * FROM unnest(${unnest}) ${suffix}`;
-    const result = await conn.db.executeQuery(CompiledQuery.raw(sql, arrays));
-    return Number(result.numAffectedRows ?? 0);
+    return insertUnnest(conn, table, columns, columns.map((_, i) => rows.map((r) => r[i] ?? null)), suffix);
   }
-  const tuple = `(${columns.map(() => '?').join(', ')})`;
-  return insertGrouped(conn.sqlite!, `INSERT INTO ${table} (${names}) VALUES`, tuple, suffix, rows);
+  // Rows come here in batches of a few thousand at most: laying them end to end costs little.
+  return insertGrouped(conn.sqlite!, table, columns, suffix, rows.flat());
 }
 
 /**
@@ -48,30 +42,26 @@ export async function insertFlat(
   values: readonly unknown[],
   suffix = '',
 ): Promise<number> {
-  const width = columns.length;
   if (values.length === 0) return 0;
+  const width = columns.length;
   if (conn.dialect === 'postgres') {
-    const rows: unknown[][] = [];
-    for (let at = 0; at < values.length; at += width) rows.push(values.slice(at, at + width));
-    return insertRows(conn, table, columns, rows, suffix);
+    const arrays = columns.map((_, c) => {
+      const column: unknown[] = [];
+      for (let at = c; at < values.length; at += width) column.push(values[at] ?? null);
+      return column;
+    });
+    return insertUnnest(conn, table, columns, arrays, suffix);
   }
+  return insertGrouped(conn.sqlite!, table, columns, suffix, values);
+}
+
+/** PostgreSQL: every row in one statement, one array per column through unnest(). */
+async function insertUnnest(conn: Connection, table: string, columns: readonly BulkColumn[], arrays: unknown[][], suffix: string): Promise<number> {
   const names = columns.map((c) => c.name).join(', ');
-  const tuple = `(${columns.map(() => '?').join(', ')})`;
-  const head = `INSERT INTO ${table} (${names}) VALUES`;
-  const handle = conn.sqlite!;
-  const group = prepared(handle, `${head} ${Array<string>(GROUP).fill(tuple).join(', ')} ${suffix}`);
-  const single = prepared(handle, `${head} ${tuple} ${suffix}`);
-  const full = values.length - (values.length % (GROUP * width));
-  let affected = 0;
-  handle.transaction(() => {
-    const params = new Array<unknown>(GROUP * width);
-    for (let at = 0; at < full; at += GROUP * width) {
-      for (let i = 0; i < params.length; i++) params[i] = values[at + i];
-      affected += group.run(params).changes;
-    }
-    for (let at = full; at < values.length; at += width) affected += single.run(values.slice(at, at + width)).changes;
-  })();
-  return affected;
+  const unnest = columns.map((c, i) => `$${i + 1}::${c.pgType}[]`).join(', ');
+  const sql = `INSERT INTO ${table} (${names}) SELECT * FROM unnest(${unnest}) ${suffix}`;
+  const result = await conn.db.executeQuery(CompiledQuery.raw(sql, arrays));
+  return Number(result.numAffectedRows ?? 0);
 }
 
 const statements = new WeakMap<SqliteHandle, Map<string, ReturnType<SqliteHandle['prepare']>>>();
@@ -88,19 +78,22 @@ export function prepared(handle: SqliteHandle, sql: string): ReturnType<SqliteHa
 /** Rows a grouped INSERT takes at once; more buys nothing measurable. */
 const GROUP = 10;
 
-function insertGrouped(handle: SqliteHandle, head: string, tuple: string, suffix: string, rows: readonly unknown[][]): number {
+/** SQLite: `values` (rows end to end) by a prepared ten-row INSERT, the rest row by row, in one transaction. */
+function insertGrouped(handle: SqliteHandle, table: string, columns: readonly BulkColumn[], suffix: string, values: readonly unknown[]): number {
+  const width = columns.length;
+  const tuple = `(${columns.map(() => '?').join(', ')})`;
+  const head = `INSERT INTO ${table} (${columns.map((c) => c.name).join(', ')}) VALUES`;
   const group = prepared(handle, `${head} ${Array<string>(GROUP).fill(tuple).join(', ')} ${suffix}`);
   const single = prepared(handle, `${head} ${tuple} ${suffix}`);
-  const full = rows.length - (rows.length % GROUP);
+  const full = values.length - (values.length % (GROUP * width));
   let affected = 0;
   handle.transaction(() => {
-    const params: unknown[] = [];
-    for (let i = 0; i < full; i += GROUP) {
-      params.length = 0;
-      for (let r = i; r < i + GROUP; r++) for (const value of rows[r]!) params.push(value);
+    const params = new Array<unknown>(GROUP * width);
+    for (let at = 0; at < full; at += GROUP * width) {
+      for (let i = 0; i < params.length; i++) params[i] = values[at + i];
       affected += group.run(params).changes;
     }
-    for (let r = full; r < rows.length; r++) affected += single.run(rows[r]!).changes;
+    for (let at = full; at < values.length; at += width) affected += single.run(values.slice(at, at + width)).changes;
   })();
   return affected;
 }
