@@ -10,7 +10,7 @@ import { loadConfig } from '../src/config.js';
 import { CLI_ACTOR } from '../src/domain/actor.js';
 import { chooseLanguage } from '../src/domain/audience.js';
 import { demoAccountsCsv } from '../src/demo/demo-accounts.js';
-import { expandChunk, startSending } from '../src/store/engine/launch.queries.js';
+import { expandChunk, startSending } from '../src/store/engine/launch.sql.js';
 import { machine, recordResult } from './lib.js';
 
 const { values } = parseArgs({ options: { recipients: { type: 'string', default: '1000000' } } });

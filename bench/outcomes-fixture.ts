@@ -115,6 +115,7 @@ export async function loadFixture(exec: SqlExec, options: FixtureOptions, now = 
     `SELECT MIN(id) AS lo, MAX(id) AS hi, COUNT(*) AS n FROM messages WHERE communication_id = ?`,
     [id],
   );
-  await exec.run(`UPDATE communications SET recipients_count = ?, messages_total = ? WHERE id = ?`, [accounts, Number(bounds!.n), id]);
+  await exec.run(`UPDATE communications SET recipients_count = ? WHERE id = ?`, [accounts, id]);
+  await exec.run(`INSERT INTO communication_counts (communication_id, shard, messages_total) VALUES (?, 0, ?)`, [id, Number(bounds!.n)]);
   return { communicationId: id, accounts, firstMessageId: Number(bounds!.lo), lastMessageId: Number(bounds!.hi) };
 }

@@ -74,11 +74,12 @@ function sourceHash() {
 function build(target) {
   const { buildSync } = createRequire(import.meta.url)('esbuild');
   const { outputFiles } = buildSync({
-    // The parser thread's script sits beside the main bundle, where src/import/account-parser.ts
-    // looks for it.
+    // Thread scripts sit beside the main bundle, where src/thread-script.ts looks for them.
     entryPoints: {
       crier: join(src, 'cli', 'main.ts'),
       'account-parser.worker': join(src, 'import', 'account-parser.worker.ts'),
+      'import.worker': join(src, 'import', 'import.worker.ts'),
+      'sender.worker': join(src, 'sending', 'sender.worker.ts'),
     },
     bundle: true,
     // Modules a command imports dynamically (the HTTP server, say) become chunks loaded on demand.

@@ -1,9 +1,10 @@
 // The composition root: builds the store, logger, metrics and services from the config, once.
 // The server, the worker and the command line all start here.
 import type { Logger } from 'pino';
-import { Registry, collectDefaultMetrics, Counter } from 'prom-client';
+import { AggregatorRegistry, Registry, collectDefaultMetrics, Counter } from 'prom-client';
 import type { Config } from './config.js';
 import { ContentRenderer } from './content/render.js';
+import { ImportJobs } from './import/import-thread.js';
 import { createProviders, type Providers } from './providers/registry.js';
 import { AccountsService } from './services/accounts.service.js';
 import { CommunicationsService } from './services/communications.service.js';
@@ -12,10 +13,14 @@ import { ReviewService } from './services/review.service.js';
 import { SendingService } from './services/sending.service.js';
 import { OutcomesService } from './services/outcomes.service.js';
 import { engineExec, type SqlExec } from './store/engine/sql-exec.js';
-import { Dispatcher } from './sending/dispatcher.js';
+import { sendingStore } from './store/engine/sending-store.js';
+import type { Dispatcher } from './sending/dispatcher.js';
+import type { SendingStore } from './sending/sending-store.js';
+import { SenderThread } from './sending/sender-thread.js';
 import { UnsubscribeLinks } from './sending/unsubscribe.js';
+import { WorkSignal } from './sending/work-signal.js';
 import { DeliveryIntake } from './sending/delivery-intake.js';
-import { deliveryTasks } from './sending/delivery-tasks.js';
+import { createDispatcher, handOversCounter } from './sender.js';
 import { SandboxService } from './services/sandbox.service.js';
 import { UnsubscribeService } from './services/unsubscribe.service.js';
 import { TemplatesService } from './services/templates.service.js';
@@ -27,8 +32,10 @@ import { createLogger } from './logging.js';
 export interface Metrics {
   registry: Registry;
   importedRows: Counter<'result'>;
-  /** Hand-over outcomes recorded by this process's sender. */
+  /** Hand-over outcomes recorded by senders on this thread (the sender thread counts its own). */
   handOvers: Counter<'channel' | 'outcome'>;
+  /** Everything /metrics shows: this thread's registry and the sender thread's, added up. */
+  text(): Promise<string>;
 }
 
 export interface App {
@@ -37,6 +44,8 @@ export interface App {
   store: Store;
   metrics: Metrics;
   accounts: AccountsService;
+  /** Imports on threads of their own (accounts, recipients), so that a big one never stalls the server. */
+  imports: ImportJobs;
   /** Users, sessions, API tokens, the setup link and the audit log. */
   auth: AuthServices;
   renderer: ContentRenderer;
@@ -45,8 +54,12 @@ export interface App {
   communications: CommunicationsService;
   review: ReviewService;
   preview: PreviewService;
-  /** The sending engine's SQL executor (prepared statements on SQLite, the pool on PostgreSQL). */
+  /** The SQL executor of the engine and the outcome views (prepared statements on SQLite, the pool on PostgreSQL). */
   engine: SqlExec;
+  /** The sending engine's store, over `engine`. */
+  sendingStore: SendingStore;
+  /** Rung by Send and Cancel: the senders of this process start at once. */
+  signal: WorkSignal;
   sending: SendingService;
   /** Account delivery status, send failures, their exports, and resend. */
   outcomes: OutcomesService;
@@ -57,8 +70,11 @@ export interface App {
   unsubscribes: UnsubscribeService;
   /** What the sandbox provider "sent", with its delivery reports. */
   sandbox: SandboxService;
-  /** A sender for this process: `crier serve` (embedded) and `crier worker` start one. */
+  /** A sender on this thread: `crier worker` and `comms send --wait` start one. */
   createDispatcher(): Dispatcher;
+  /** The sender of `crier serve`: on a thread of its own, with a connection of its own; started by serve. */
+  senderThread: SenderThread;
+  /** Stops the sender thread (if started), then closes the providers and the store. */
   close(): Promise<void>;
 }
 
@@ -80,24 +96,27 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
 
   const registry = new Registry();
   if (config.metrics) collectDefaultMetrics({ register: registry });
+  const signal = new WorkSignal();
+  const senderThread = new SenderThread({ config, logger, signal });
   const metrics: Metrics = {
     registry,
-    handOvers: new Counter({
-      name: 'crier_messages_handed_over_total',
-      help: 'Messages this process handed to providers, by channel and outcome (sent, failed, retried)',
-      labelNames: ['channel', 'outcome'],
-      registers: [registry],
-    }),
+    handOvers: handOversCounter(registry),
     importedRows: new Counter({
       name: 'crier_account_import_rows_total',
       help: 'Rows read by account imports, by result',
       labelNames: ['result'],
       registers: [registry],
     }),
+    async text() {
+      const [own, sender] = await Promise.all([registry.getMetricsAsJSON(), senderThread.metrics()]);
+      return sender.length === 0 ? registry.metrics() : AggregatorRegistry.aggregate([own, sender]).metrics();
+    },
   };
 
+  const imports = new ImportJobs({ databaseUrl: config.databaseUrl, limits: config.imports, defaultRegion: config.defaultRegion });
   const accounts = new AccountsService({
     store,
+    jobs: imports,
     limits: config.imports,
     defaultRegion: config.defaultRegion,
     onImport: (r) => {
@@ -117,21 +136,15 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const review = new ReviewService({ store, renderer, communications, smsSegmentWarning: config.smsSegmentWarning });
   const preview = new PreviewService({ store, config, renderer, communications, providers });
   const engine = engineExec(store);
-  const sending = new SendingService({ exec: engine, communications, review, now });
+  const sending = sendingStore(engine);
+  const sendingService = new SendingService({ store: sending.launch, signal, communications, review, now });
   const outcomes = new OutcomesService({ store, exec: engine, communications, now });
   const unsubscribe = await UnsubscribeLinks.load(store.db, config.publicUrl);
-  const delivery = new DeliveryIntake({ exec: engine, now, registry, logger });
-  const unsubscribes = new UnsubscribeService({ exec: engine, links: unsubscribe, now });
+  const delivery = new DeliveryIntake({ store: sending.delivery, now, registry, logger });
+  const unsubscribes = new UnsubscribeService({ store: sending.suppressions, links: unsubscribe, now });
   const sandbox = new SandboxService({ store });
-  const tasks = deliveryTasks({ exec: engine, deliveryReportMs: config.sending.deliveryReportMs, providers, intake: delivery, logger });
-  const createDispatcher = () => {
-    const onRecorded = (channel: string, counts: { sent: number; failed: number; retried: number }) => {
-      for (const [outcome, n] of Object.entries(counts)) if (n > 0) metrics.handOvers.inc({ channel, outcome }, n);
-    };
-    const dispatcher = new Dispatcher({ exec: engine, config, providers, renderer, unsubscribe, logger, now, tasks, onRecorded });
-    sending.onWork = () => dispatcher.wake();
-    return dispatcher;
-  };
+  const dispatcherFor = () =>
+    createDispatcher({ config, logger, now, store, engine, sending, providers, renderer, unsubscribe, delivery, handOvers: metrics.handOvers, signal });
 
   return {
     config,
@@ -139,6 +152,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     store,
     metrics,
     accounts,
+    imports,
     auth,
     renderer,
     providers,
@@ -147,14 +161,18 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     review,
     preview,
     engine,
-    sending,
+    sendingStore: sending,
+    signal,
+    sending: sendingService,
     outcomes,
     unsubscribe,
     delivery,
     unsubscribes,
     sandbox,
-    createDispatcher,
+    createDispatcher: dispatcherFor,
+    senderThread,
     async close() {
+      await senderThread.stop();
       await Promise.all([...new Set(Object.values(providers))].map((p) => p.close?.()));
       await store.close();
     },

@@ -21,12 +21,12 @@ export function registerServeCommands(program: Command): void {
       const [{ createApp }, { buildServer }] = await Promise.all([import('../app.js'), import('../server/server.js')]);
       const app = await createApp(config);
       const server = await buildServer(app);
-      const dispatcher = config.sending.inServe ? app.createDispatcher() : null;
       stopOnSignals(app, config, async () => {
         await server.close();
-        await dispatcher?.stop();
+        await app.senderThread.stop();
       });
-      dispatcher?.start();
+      // The sender runs on a thread of its own, so that this one is free to answer requests.
+      if (config.sending.inServe) app.senderThread.start();
       const address = await server.listen({ port: config.port, host: config.host });
       app.logger.info({ address, database: app.store.location, dialect: app.store.dialect }, 'Crier is serving');
       // No users yet: the first admin comes from this one-time link (or `crier users create`).

@@ -1,6 +1,6 @@
 // A message's two states (DESIGN.md §2) and the retry policy: which failures are retried, after
 // how long, and when retries are exhausted.
-import type { FailureKind } from '../providers/provider.js';
+import type { FailureKind } from './failure.js';
 
 export type SendState = 'queued' | 'handing_over' | 'sent' | 'send_failed' | 'cancelled';
 export type DeliveryState = 'in_progress' | 'delivered' | 'failed' | 'no_report';

@@ -1,16 +1,11 @@
 // The main thread's side of the parser thread: feeds it the upload's bytes with back-pressure
 // (at most a few chunks ahead of what the database side has processed) and yields its batches.
-import { createHash } from 'node:crypto';
-import { existsSync, renameSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { extname, join } from 'node:path';
-import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { CountryCode } from 'libphonenumber-js';
 import { CrierError, type ErrorCode } from '../domain/errors.js';
 import type { RejectedRow } from './account-rows.js';
 import type { CsvLimits, CsvSource } from './csv-reader.js';
+import { threadScript } from '../thread-script.js';
 
 export interface ParsedBatch {
   rowsRead: number;
@@ -26,43 +21,6 @@ type FromWorker =
   | { done: true }
   | { error: { code: ErrorCode; message: string; details?: unknown } };
 type Queued = Exclude<FromWorker, { consumed: 1 } | { error: unknown }>;
-
-let bundled: string | undefined;
-
-/**
- * The thread's script. Built, it is the .js beside this file. Run from TypeScript sources (tsx:
- * `npm start`, tests), it is bundled once per process with esbuild into plain JavaScript: a thread
- * that loaded the .ts through tsx would carry tsx's loader and its own isolate, ~40 MB more.
- */
-function parserScript(): URL {
-  const ext = extname(fileURLToPath(import.meta.url));
-  const source = new URL(`./account-parser.worker${ext}`, import.meta.url);
-  if (ext !== '.ts') return source;
-  if (!bundled) {
-    const { buildSync } = createRequire(import.meta.url)('esbuild') as typeof import('esbuild');
-    const { outputFiles } = buildSync({
-      entryPoints: [fileURLToPath(source)],
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node20',
-      write: false,
-      outfile: 'parser.mjs',
-      logLevel: 'error',
-    });
-    const code = outputFiles[0]!.contents;
-    // Named by its content: processes running the same sources share one file, and none is left
-    // behind per process.
-    const path = join(tmpdir(), `crier-account-parser-${createHash('sha256').update(code).digest('hex').slice(0, 16)}.mjs`);
-    if (!existsSync(path)) {
-      const partial = `${path}.${process.pid}.tmp`;
-      writeFileSync(partial, code);
-      renameSync(partial, path);
-    }
-    bundled = path;
-  }
-  return pathToFileURL(bundled);
-}
 
 /** Chunks sent but not yet parsed, and parsed batches not yet processed, at most. */
 const AHEAD = 4;
@@ -81,7 +39,7 @@ export class AccountParserThread {
     // A larger young generation than the default: the thread makes short-lived strings by the
     // million, and fewer, larger scavenges cost less than many small ones.
     const resourceLimits = { maxYoungGenerationSizeMb: 32 };
-    this.worker = new Worker(parserScript(), { workerData: { limits, defaultRegion }, resourceLimits });
+    this.worker = new Worker(threadScript(import.meta.url, 'account-parser.worker'), { workerData: { limits, defaultRegion }, resourceLimits });
     this.worker.on('message', (m: FromWorker) => {
       if ('consumed' in m) this.unparsed--;
       else if ('error' in m) this.failure = new CrierError(m.error.code, m.error.message, m.error.details);

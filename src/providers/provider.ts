@@ -1,5 +1,6 @@
 // The port through which Crier hands messages on. The sending engine sees only this interface;
 // each provider lives in a folder of its own and is named once in registry.ts.
+import type { ProviderFailure } from '../domain/failure.js';
 
 export type Channel = 'email' | 'sms';
 
@@ -26,20 +27,7 @@ export interface OutgoingSms {
 
 export type Outgoing = OutgoingEmail | OutgoingSms;
 
-/**
- * What went wrong, as the engine must act on it: `transient` and `rate_limited` are retried
- * (after `retryAfterMs` when the provider said), `unavailable` (bad credentials, provider down)
- * pauses the provider rather than spending attempts, `permanent` fails the message at once.
- */
-export type FailureKind = 'transient' | 'rate_limited' | 'unavailable' | 'permanent';
-
-export interface ProviderFailure {
-  kind: FailureKind;
-  /** Stable, short: `http_429`, `invalid_recipient`, `timeout`, … */
-  code: string;
-  message: string;
-  retryAfterMs?: number;
-}
+export type { FailureKind, ProviderFailure } from '../domain/failure.js';
 
 export type Outcome =
   | { id: string; ok: true; providerMessageId: string }

@@ -2,8 +2,7 @@
 // never changes (only drafts are editable), so the cache needs no invalidation.
 import type { Content } from '../content/content.js';
 import type { CompiledContent, ContentRenderer } from '../content/render.js';
-import type { SqlExec } from '../store/engine/sql-exec.js';
-import { contentOf } from '../store/templates.queries.js';
+import type { DispatchStore } from './sending-store.js';
 
 export interface SendableContent {
   name: string;
@@ -15,7 +14,7 @@ export class ContentCache {
   private readonly entries = new Map<number, Promise<SendableContent>>();
 
   constructor(
-    private readonly exec: SqlExec,
+    private readonly store: Pick<DispatchStore, 'content'>,
     private readonly renderer: ContentRenderer,
   ) {}
 
@@ -35,12 +34,8 @@ export class ContentCache {
   }
 
   private async load(id: number): Promise<SendableContent> {
-    const [row] = await this.exec.all<{ name: string; default_language: string; email: string | null; sms: string | null }>(
-      `SELECT name, default_language, email, sms FROM communications WHERE id = ?`,
-      [id],
-    );
-    if (!row) throw new Error(`communication ${id} vanished while sending`);
-    const content = contentOf(row);
-    return { name: row.name, content, compiled: this.renderer.compile(content) };
+    const found = await this.store.content(id);
+    if (!found) throw new Error(`communication ${id} vanished while sending`);
+    return { name: found.name, content: found.content, compiled: this.renderer.compile(found.content) };
   }
 }

@@ -4,8 +4,7 @@
 import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
 import type { DeliveryEvent } from '../domain/delivery.js';
-import { ingestEvents } from '../store/engine/events.queries.js';
-import type { SqlExec } from '../store/engine/sql-exec.js';
+import type { DeliveryStore } from './sending-store.js';
 
 export type { DeliveryEvent } from '../domain/delivery.js';
 
@@ -19,7 +18,7 @@ export interface IngestResult {
 }
 
 export interface DeliveryIntakeDeps {
-  exec: SqlExec;
+  store: Pick<DeliveryStore, 'ingest'>;
   now?: () => number;
   /** Where the events-ingested counter is registered (the app's metrics registry). */
   registry?: Registry;
@@ -48,7 +47,7 @@ export class DeliveryIntake {
     for (let i = 0; i < events.length; i += CHUNK) {
       const chunk = events.slice(i, i + CHUNK);
       const now = this.deps.now?.() ?? Date.now();
-      const results = await this.deps.exec.transaction((tx) => ingestEvents(tx, chunk, now));
+      const results = await this.deps.store.ingest(chunk, now);
       results.forEach((result, n) => {
         if (result === 'applied') total.applied++;
         else if (result === 'duplicate') total.duplicates++;

@@ -4,11 +4,10 @@ import type { Logger } from 'pino';
 import { sandboxReports } from '../providers/sandbox/sandbox.reports.js';
 import { SandboxProvider } from '../providers/sandbox/sandbox.provider.js';
 import type { Providers } from '../providers/registry.js';
-import { applyMatched, matchableEventIds } from '../store/engine/events.queries.js';
-import { markNoReport } from '../store/engine/no-report.queries.js';
 import type { SqlExec } from '../store/engine/sql-exec.js';
 import type { DeliveryIntake } from './delivery-intake.js';
-import type { PeriodicTask } from './dispatcher.js';
+import type { PeriodicTask } from './periodic-task.js';
+import type { DeliveryStore } from './sending-store.js';
 
 const BATCH = 1_000;
 /** Batches per run: a backlog (after a long outage) drains over several runs, never in one long burst. */
@@ -19,14 +18,14 @@ export const MATCH_WINDOW_MS = 15 * 60_000;
 const breathe = () => new Promise((resolve) => setImmediate(resolve));
 
 /** Messages sent longer than `deliveryReportMs` ago without a final report → no report. */
-export function noReportSweep(deps: { exec: SqlExec; deliveryReportMs: number; logger?: Logger; everyMs?: number }): PeriodicTask {
+export function noReportSweep(deps: { store: DeliveryStore; deliveryReportMs: number; logger?: Logger; everyMs?: number }): PeriodicTask {
   return {
     name: 'no-report sweep',
     everyMs: deps.everyMs ?? 60_000,
     async run(now) {
       let marked = 0;
       for (let i = 0; i < MAX_BATCHES; i++) {
-        const n = await markNoReport(deps.exec, now - deps.deliveryReportMs, BATCH, now);
+        const n = await deps.store.markNoReport(now - deps.deliveryReportMs, BATCH, now);
         marked += n;
         if (n < BATCH) break;
         await breathe();
@@ -37,15 +36,15 @@ export function noReportSweep(deps: { exec: SqlExec; deliveryReportMs: number; l
 }
 
 /** Applies events that arrived before the hand-over of their message was recorded. */
-export function lateMatches(deps: { exec: SqlExec; logger?: Logger; everyMs?: number }): PeriodicTask {
+export function lateMatches(deps: { store: DeliveryStore; logger?: Logger; everyMs?: number }): PeriodicTask {
   return {
     name: 'late delivery events',
     everyMs: deps.everyMs ?? 5_000,
     async run(now) {
       for (let i = 0; i < MAX_BATCHES; i++) {
-        const ids = await matchableEventIds(deps.exec, now - MATCH_WINDOW_MS, BATCH);
+        const ids = await deps.store.matchableEventIds(now - MATCH_WINDOW_MS, BATCH);
         if (ids.length === 0) return;
-        const applied = await deps.exec.transaction((tx) => applyMatched(tx, ids, now));
+        const applied = await deps.store.applyMatched(ids, now);
         deps.logger?.debug({ applied }, 'delivery events matched to their messages after the hand-over was recorded');
         if (ids.length < BATCH) return;
         await breathe();
@@ -54,8 +53,18 @@ export function lateMatches(deps: { exec: SqlExec; logger?: Logger; everyMs?: nu
   };
 }
 
-/** Every delivery task a sender runs: the sweeps, and the reports of each sandbox provider in use. */
-export function deliveryTasks(deps: { exec: SqlExec; deliveryReportMs: number; providers: Providers; intake: DeliveryIntake; logger?: Logger }): PeriodicTask[] {
+/**
+ * Every delivery task a sender runs: the sweeps, and the reports of each sandbox provider in use
+ * (the sandbox reads its own table through `exec`).
+ */
+export function deliveryTasks(deps: {
+  store: DeliveryStore;
+  exec: SqlExec;
+  deliveryReportMs: number;
+  providers: Providers;
+  intake: DeliveryIntake;
+  logger?: Logger;
+}): PeriodicTask[] {
   const tasks = [noReportSweep(deps), lateMatches(deps)];
   for (const provider of new Set(Object.values(deps.providers))) {
     if (provider instanceof SandboxProvider) {

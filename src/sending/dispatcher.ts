@@ -11,25 +11,19 @@ import type { ContentRenderer } from '../content/render.js';
 import { chooseLanguage } from '../domain/audience.js';
 import type { Channel, Provider } from '../providers/provider.js';
 import type { Providers } from '../providers/registry.js';
-import { accountsForRender } from '../store/engine/accounts.sql.js';
-import {
-  claimBatch,
-  completeFinished,
-  reapExpiredLeases,
-  recordOutcomes,
-  recordProgressSample,
-  type ClaimedMessage,
-} from '../store/engine/dispatch.queries.js';
-import { expandChunk, pendingExpansions } from '../store/engine/launch.queries.js';
-import type { SqlExec } from '../store/engine/sql-exec.js';
 import { CircuitBreaker } from './circuit-breaker.js';
 import { ContentCache } from './content-cache.js';
 import { handOver } from './hand-over.js';
+import { PeriodicTasks, type PeriodicTask } from './periodic-task.js';
 import { RateLimiter } from './rate-limiter.js';
+import type { ClaimedMessage, RecordedOutcome, SendingStore } from './sending-store.js';
 import type { UnsubscribeLinks } from './unsubscribe.js';
+import type { WorkSignal } from './work-signal.js';
+
+export type { PeriodicTask } from './periodic-task.js';
 
 export interface DispatcherDeps {
-  exec: SqlExec;
+  store: SendingStore;
   config: Config;
   providers: Providers;
   renderer: ContentRenderer;
@@ -40,12 +34,8 @@ export interface DispatcherDeps {
   onRecorded?: (channel: Channel, counts: { sent: number; failed: number; retried: number }) => void;
   /** Periodic jobs that run beside sending (delivery reports, sweeps); each run must be idempotent. */
   tasks?: PeriodicTask[];
-}
-
-export interface PeriodicTask {
-  name: string;
-  everyMs: number;
-  run(now: number): Promise<void>;
+  /** Rung by Send and Cancel in this process: work is waiting, stop idling. */
+  signal?: WorkSignal;
 }
 
 /** How often the progress of a communication is sampled for its send rate. */
@@ -53,6 +43,10 @@ const PROGRESS_SAMPLE_MS = 5_000;
 
 const IDLE_POLL_MS = 250;
 const REAP_EVERY_MS = 5_000;
+/** How soon to look again at communications another worker was expanding. */
+const EXPANDING_ELSEWHERE_MS = 100;
+/** Queued messages of a cancelled communication stopped per transaction. */
+const STOP_CHUNK = 5_000;
 
 /**
  * Messages one claim takes: enough to fill one round of concurrent requests, at most 1,000, and
@@ -73,8 +67,9 @@ export class Dispatcher {
   private readonly breakers: Record<Channel, CircuitBreaker>;
   private readonly contents: ContentCache;
   private readonly limiter: RateLimiter;
+  private readonly periodic: PeriodicTasks;
   private wakeUp: (() => void)[] = [];
-  private timers: NodeJS.Timeout[] = [];
+  private unlisten: (() => void) | null = null;
   private readonly sampledAt = new Map<number, number>();
   private readonly now: () => number;
 
@@ -82,55 +77,43 @@ export class Dispatcher {
     this.now = deps.now ?? Date.now;
     const breaker = deps.config.sending.breaker;
     this.breakers = { email: new CircuitBreaker(breaker), sms: new CircuitBreaker(breaker) };
-    this.contents = new ContentCache(deps.exec, deps.renderer);
-    this.limiter = new RateLimiter(deps.exec, this.now);
+    this.contents = new ContentCache(deps.store.dispatch, deps.renderer);
+    this.limiter = new RateLimiter(deps.store.rateLimit, this.now);
+    this.periodic = new PeriodicTasks(deps.logger, this.now);
   }
 
   start(): void {
     if (this.running) return;
     this.running = true;
+    this.unlisten = this.deps.signal?.listen(() => this.wake()) ?? null;
     const channels = new Set<Channel>(['email', 'sms']);
     for (const channel of channels) this.loops.push(this.dispatchLoop(channel));
-    this.loops.push(this.expansionLoop());
-    this.every(REAP_EVERY_MS, 'lease reaper', () => this.reap());
-    for (const task of this.deps.tasks ?? []) this.every(task.everyMs, task.name, () => task.run(this.now()));
+    this.loops.push(this.launchLoop());
+    this.periodic.every(REAP_EVERY_MS, 'lease reaper', () => this.reap());
+    for (const task of this.deps.tasks ?? []) this.periodic.add(task);
     this.deps.logger.info({ worker: this.workerId }, 'sender started');
   }
 
-  /** Work may be waiting (Send was pressed): stop idling now. */
+  /** Work may be waiting (Send or Cancel was pressed): stop idling now. */
   wake(): void {
     const waiting = this.wakeUp;
     this.wakeUp = [];
     for (const resolve of waiting) resolve();
   }
 
-  /** Stops claiming, lets batches in flight finish and record their outcomes. */
+  /**
+   * Stops claiming, lets batches in flight finish and record their outcomes, and waits for the
+   * periodic tasks in progress: after it the store may be closed.
+   */
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
-    for (const timer of this.timers) clearInterval(timer);
+    this.unlisten?.();
+    this.unlisten = null;
     this.wake();
-    await Promise.all(this.loops);
+    await Promise.all([this.periodic.stop(), ...this.loops]);
     await Promise.all(this.inFlight);
     this.deps.logger.info({ worker: this.workerId }, 'sender stopped');
-  }
-
-  /** Runs `work` every `ms`, never two runs of it at once. */
-  private every(ms: number, name: string, work: () => Promise<void>): void {
-    let busy = false;
-    const timer = setInterval(async () => {
-      if (busy || !this.running) return;
-      busy = true;
-      try {
-        await work();
-      } catch (err) {
-        this.deps.logger.error({ err, task: name }, 'periodic task failed; it runs again');
-      } finally {
-        busy = false;
-      }
-    }, ms);
-    timer.unref();
-    this.timers.push(timer);
   }
 
   private idle(ms: number): Promise<void> {
@@ -170,7 +153,7 @@ export class Dispatcher {
           continue;
         }
         const now = this.now();
-        const claimed = await claimBatch(this.deps.exec, channel, this.workerId, allowance, now, this.deps.config.sending.leaseMs);
+        const claimed = await this.deps.store.dispatch.claim(channel, this.workerId, allowance, now, this.deps.config.sending.leaseMs);
         if (claimed.length === 0) {
           await (mine.size > 0 ? Promise.race([...mine, this.idle(IDLE_POLL_MS)]) : this.idle(IDLE_POLL_MS));
           continue;
@@ -191,9 +174,17 @@ export class Dispatcher {
   }
 
   private async process(channel: Channel, provider: Provider, breaker: CircuitBreaker, claimed: ClaimedMessage[], concurrency: number): Promise<void> {
-    const { config, exec, logger } = this.deps;
+    const { config, store, logger } = this.deps;
     try {
-      const accounts = await accountsForRender(exec, claimed.map((m) => Number(m.account_id)));
+      // Cancel may have committed while this claim did (PostgreSQL reads the statuses as of the
+      // claim's start): re-read them now that it has committed. A message of a communication
+      // cancelled by now was still queued when Cancel returned, and is never handed over.
+      const stopped = await store.dispatch.notInProgress([...new Set(claimed.map((m) => Number(m.communication_id)))]);
+      const go = stopped.size === 0 ? claimed : claimed.filter((m) => !stopped.has(Number(m.communication_id)));
+      const halted: RecordedOutcome[] = claimed
+        .filter((m) => stopped.has(Number(m.communication_id)))
+        .map((m) => ({ id: Number(m.id), communicationId: Number(m.communication_id), kind: 'stopped' }));
+      const accounts = await store.dispatch.accountsForRender(go.map((m) => Number(m.account_id)));
       const result = await handOver(
         {
           renderer: this.deps.renderer,
@@ -205,7 +196,7 @@ export class Dispatcher {
           concurrency,
         },
         provider,
-        claimed,
+        go,
         accounts,
         this.now,
       );
@@ -214,14 +205,14 @@ export class Dispatcher {
       } else if (result.requestFailure && breaker.failed(result.requestFailure, this.now())) {
         const reason = breaker.reason(provider.name);
         logger.warn({ channel, provider: provider.name, reason }, 'provider fails every attempt: holding its messages');
-        await exec.run(`UPDATE communications SET wait_reason = ? WHERE status = 'in_progress'`, [reason]);
+        await store.dispatch.setWaitReason(reason);
       }
-      const finished = await recordOutcomes(exec, this.workerId, provider.name, result.outcomes, this.now());
+      const finished = await store.dispatch.record(this.workerId, provider.name, [...halted, ...result.outcomes], this.now());
       for (const id of finished) {
         this.contents.forget(id);
         this.sampledAt.delete(id);
       }
-      await this.sampleProgress(new Set(claimed.map((m) => Number(m.communication_id))));
+      await this.sampleProgress(new Set(go.map((m) => Number(m.communication_id))));
       const counts = { sent: 0, failed: 0, retried: 0 };
       for (const o of result.outcomes) counts[o.kind === 'sent' ? 'sent' : o.kind === 'failed' ? 'failed' : 'retried']++;
       this.deps.onRecorded?.(channel, counts);
@@ -231,11 +222,26 @@ export class Dispatcher {
     }
   }
 
-  private async expansionLoop(): Promise<void> {
-    const { exec, config, logger } = this.deps;
+  /**
+   * Cancelled communications first (their queued messages become cancelled, a chunk at a time),
+   * then the expansion of newly sent ones into messages.
+   */
+  private async launchLoop(): Promise<void> {
+    const { store, config, logger } = this.deps;
     while (this.running) {
       try {
-        const pending = await pendingExpansions(exec);
+        const stopping = await store.launch.stopping();
+        for (const id of stopping) {
+          for (let afterId = 0; this.running; ) {
+            const chunk = await store.launch.stopQueued(id, afterId, STOP_CHUNK);
+            if (chunk.done) break;
+            afterId = chunk.lastId;
+            await breathe();
+          }
+          this.contents.forget(id);
+          this.sampledAt.delete(id);
+        }
+        const pending = await store.launch.pendingExpansions();
         for (const id of pending) {
           if (!this.running) break;
           const { content } = await this.contents.get(id);
@@ -244,17 +250,20 @@ export class Dispatcher {
             email: content.email ? Object.keys(content.email) : null,
             sms: content.sms ? Object.keys(content.sms) : null,
           };
+          let busy = false;
           for (;;) {
-            const chunk = await expandChunk(exec, id, channels, chooseLanguage, config.sending.expansionChunk, this.now());
-            if (chunk.done) break;
+            const chunk = await store.launch.expandChunk(id, channels, chooseLanguage, config.sending.expansionChunk, this.now());
+            busy = chunk.busy === true;
+            if (chunk.done || busy) break;
             this.wake();
-            // Let requests in between: a million recipients must not stall the API.
-            await new Promise((resolve) => setImmediate(resolve));
+            // Let the dispatch loops in between: they send the first chunks while the rest expand.
+            await breathe();
             if (!this.running) break;
           }
-          await exec.transaction((tx) => completeFinished(tx, [id], this.now()));
+          if (!busy) await store.launch.completeIfFinished(id, this.now());
         }
-        await this.idle(pending.length > 0 ? 0 : 1000);
+        // Another worker expanding is no reason to poll at once; new work (or none) is.
+        await this.idle(pending.length > 0 || stopping.length > 0 ? EXPANDING_ELSEWHERE_MS : 1000);
       } catch (err) {
         logger.error({ err }, 'expansion error; retrying');
         await this.idle(1000);
@@ -263,7 +272,8 @@ export class Dispatcher {
   }
 
   private async reap(): Promise<void> {
-    const returned = await reapExpiredLeases(this.deps.exec, this.now());
+    await this.deps.store.dispatch.completeSettled(this.now());
+    const returned = await this.deps.store.dispatch.reapExpiredLeases(this.now());
     if (returned > 0) {
       this.deps.logger.warn({ returned }, 'expired leases returned to the queue');
       this.wake();
@@ -276,7 +286,9 @@ export class Dispatcher {
     for (const id of communicationIds) {
       if (now - (this.sampledAt.get(id) ?? 0) < PROGRESS_SAMPLE_MS) continue;
       this.sampledAt.set(id, now);
-      await recordProgressSample(this.deps.exec, id, now);
+      await this.deps.store.dispatch.sampleProgress(id, now);
     }
   }
 }
+
+const breathe = () => new Promise((resolve) => setImmediate(resolve));

@@ -5,7 +5,7 @@ import { RenderFailedError, type ContentRenderer } from '../content/render.js';
 import type { RenderAccount } from '../content/content.js';
 import { nextStep, type RetryPolicy } from '../domain/message.js';
 import type { Outcome, Outgoing, Provider, ProviderFailure } from '../providers/provider.js';
-import type { ClaimedMessage, RecordedOutcome } from '../store/engine/dispatch.queries.js';
+import type { ClaimedMessage, RecordedOutcome } from './sending-store.js';
 import type { ContentCache } from './content-cache.js';
 import type { UnsubscribeLinks } from './unsubscribe.js';
 

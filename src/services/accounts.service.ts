@@ -3,6 +3,7 @@ import type { CountryCode } from 'libphonenumber-js';
 import { CrierError } from '../domain/errors.js';
 import { importAccounts, type AccountImportOptions, type AccountImportReport } from '../import/accounts-import.js';
 import type { CsvLimits, CsvSource } from '../import/csv-reader.js';
+import type { ImportJobs } from '../import/import-thread.js';
 import { findAccountByUuid, searchAccounts, type AccountRow } from '../store/accounts.queries.js';
 import type { Store } from '../store/store.js';
 
@@ -43,13 +44,21 @@ export function toAccountView(row: AccountRow): AccountView {
   };
 }
 
+export interface AccountsServiceDeps {
+  store: Store;
+  limits: CsvLimits;
+  defaultRegion: CountryCode;
+  onImport?: (r: AccountImportReport) => void;
+  /** Where imports run when this thread must stay free (the server); without it, on this thread. */
+  jobs?: ImportJobs;
+}
+
 export class AccountsService {
-  constructor(
-    private readonly deps: { store: Store; limits: CsvLimits; defaultRegion: CountryCode; onImport?: (r: AccountImportReport) => void },
-  ) {}
+  constructor(private readonly deps: AccountsServiceDeps) {}
 
   async import(source: CsvSource, options: AccountImportOptions): Promise<AccountImportReport> {
-    const report = await importAccounts(this.deps, source, options);
+    const { jobs } = this.deps;
+    const report = jobs ? await jobs.accounts(source, options) : await importAccounts(this.deps, source, options);
     this.deps.onImport?.(report);
     return report;
   }

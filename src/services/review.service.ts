@@ -56,7 +56,7 @@ export class ReviewService {
     const communication = await this.deps.communications.get(id);
     const content = communication.content;
     const contentErrors = content.email || content.sms ? renderer.check(content) : [];
-    const groups = await audienceGroups(store.db, id);
+    const groups = await audienceGroups(store.db, store.dialect, id);
 
     const email: ChannelCount | null = content.email ? { total: 0, byLanguage: {} } : null;
     const sms: ChannelCount | null = content.sms ? { total: 0, byLanguage: {} } : null;
@@ -112,7 +112,7 @@ export class ReviewService {
     const sample =
       unreachableTotal === 0
         ? []
-        : (await unreachableSample(store.db, id, { email: content.email !== null, sms: content.sms !== null }, SAMPLE_SIZE)).map((s) => {
+        : (await unreachableSample(store.db, store.dialect, id, { email: content.email !== null, sms: content.sms !== null }, SAMPLE_SIZE)).map((s) => {
             const plan = channelPlan({ ...s, language: null }, content, { email: s.emailSuppressed, sms: s.smsSuppressed });
             const reasons = {
               email: plan.email.send ? ('no_content' as const) : plan.email.reason,

@@ -2,19 +2,18 @@
 // the review finds blockers; two Sends (or Cancels) at once produce exactly one transition.
 import type { Actor } from '../domain/actor.js';
 import { CrierError } from '../domain/errors.js';
-import { cancelSending, startSending } from '../store/engine/launch.queries.js';
-import type { SqlExec } from '../store/engine/sql-exec.js';
+import type { LaunchStore } from '../sending/sending-store.js';
+import type { WorkSignal } from '../sending/work-signal.js';
 import type { CommunicationsService, CommunicationView } from './communications.service.js';
 import { notDraft } from './communications.service.js';
 import type { ReviewService } from './review.service.js';
 
 export class SendingService {
-  /** Set by whoever runs a dispatcher in this process, so Send starts work without polling delay. */
-  onWork: (() => void) | null = null;
-
   constructor(
     private readonly deps: {
-      exec: SqlExec;
+      store: LaunchStore;
+      /** Rung after Send and Cancel, so a sender in this process starts at once instead of at its next poll. */
+      signal: WorkSignal;
       communications: CommunicationsService;
       review: ReviewService;
       now?: () => number;
@@ -34,18 +33,17 @@ export class SendingService {
     if (!review.canSend) {
       throw new CrierError('send_refused', `Cannot send yet: ${review.blockers.map((b) => b.message).join('; ')}`, { blockers: review.blockers });
     }
-    if (!(await startSending(this.deps.exec, id, before.version, actor, this.now()))) {
+    if (!(await this.deps.store.start(id, before.version, actor, this.now()))) {
       const now = await this.deps.communications.get(id);
       if (now.status !== 'draft') throw notDraft(id, now.status, 'sent');
       throw new CrierError('stale_version', `Communication ${id} changed while it was being sent; review it again`, { currentVersion: now.version });
     }
-    this.onWork?.();
+    this.deps.signal.ring();
     return this.deps.communications.get(id);
   }
 
   async cancel(id: number, actor: Actor): Promise<CommunicationView> {
-    const stopped = await cancelSending(this.deps.exec, id, actor, this.now());
-    if (stopped === null) {
+    if (!(await this.deps.store.cancel(id, actor, this.now()))) {
       const current = await this.deps.communications.get(id);
       throw new CrierError(
         'invalid_transition',
@@ -53,6 +51,8 @@ export class SendingService {
         { id, status: current.status },
       );
     }
+    // A sender stops the queued messages next (they can no longer be claimed already).
+    this.deps.signal.ring();
     return this.deps.communications.get(id);
   }
 }

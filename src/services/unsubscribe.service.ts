@@ -1,8 +1,7 @@
 // Unsubscribe links as the recipient uses them: the page names the address (masked), and the
 // POST suppresses it. Only a link Crier signed reaches a message; anything else is "not found".
 import type { Actor } from '../domain/actor.js';
-import { addSuppression } from '../store/engine/suppressions.sql.js';
-import type { SqlExec } from '../store/engine/sql-exec.js';
+import type { SuppressionStore } from '../sending/sending-store.js';
 import type { UnsubscribeLinks } from '../sending/unsubscribe.js';
 
 /** The audit log's name for a recipient who used an unsubscribe link (they have no user). */
@@ -16,16 +15,13 @@ export interface UnsubscribeTarget {
 }
 
 export class UnsubscribeService {
-  constructor(private readonly deps: { exec: SqlExec; links: UnsubscribeLinks; now?: () => number }) {}
+  constructor(private readonly deps: { store: SuppressionStore; links: UnsubscribeLinks; now?: () => number }) {}
 
   /** The email address a link names, or null for a link Crier did not sign (or an SMS). */
   async find(token: string): Promise<UnsubscribeTarget | null> {
     const messageId = this.deps.links.verify(token);
     if (messageId === null) return null;
-    const [row] = await this.deps.exec.all<{ channel: string; address: string | null; language: string | null }>(
-      `SELECT channel, address, language FROM messages WHERE id = ?`,
-      [messageId],
-    );
+    const row = await this.deps.store.messageAddress(messageId);
     if (!row || row.channel !== 'email' || !row.address) return null;
     return { messageId, address: row.address, language: row.language };
   }
@@ -35,13 +31,10 @@ export class UnsubscribeService {
     const target = await this.find(token);
     if (!target) return null;
     const now = this.deps.now?.() ?? Date.now();
-    const added = await this.deps.exec.transaction((tx) =>
-      addSuppression(
-        tx,
-        { channel: 'email', address: target.address, reason: 'unsubscribed', source: `unsubscribe-link:message ${target.messageId}` },
-        RECIPIENT_ACTOR,
-        now,
-      ),
+    const added = await this.deps.store.add(
+      { channel: 'email', address: target.address, reason: 'unsubscribed', source: `unsubscribe-link:message ${target.messageId}` },
+      RECIPIENT_ACTOR,
+      now,
     );
     return { ...target, added };
   }

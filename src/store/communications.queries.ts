@@ -13,14 +13,28 @@ type Resolved<T> = { [K in keyof T]: T[K] extends import('kysely').Generated<inf
 export type CommunicationRow = Resolved<CommunicationsTable> & {
   sent_by_first_name: string | null;
   sent_by_last_name: string | null;
+  /** The counters: sums of the communication's rows in communication_counts. */
+  messages_total: number;
+  messages_sent: number;
+  messages_send_failed: number;
+  messages_cancelled: number;
+  messages_delivered: number;
+  delivery_errors: number;
 };
+
+const COUNTERS = ['messages_total', 'messages_sent', 'messages_send_failed', 'messages_cancelled', 'messages_delivered', 'delivery_errors'] as const;
 
 function withSender(db: Db) {
   return db
     .selectFrom('communications as c')
     .leftJoin('users as u', 'u.id', 'c.sent_by')
     .selectAll('c')
-    .select(['u.first_name as sent_by_first_name', 'u.last_name as sent_by_last_name']);
+    .select(['u.first_name as sent_by_first_name', 'u.last_name as sent_by_last_name'])
+    .select(
+      COUNTERS.map((name) =>
+        sql<number>`(select coalesce(sum(k.${sql.ref(name)}), 0) from communication_counts k where k.communication_id = c.id)`.as(name),
+      ),
+    );
 }
 
 export async function findCommunication(db: Db, id: number): Promise<CommunicationRow | undefined> {

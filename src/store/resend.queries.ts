@@ -2,7 +2,7 @@
 // name. One transaction; the recipients go in set-wise (INSERT … SELECT), so a resend to a
 // hundred thousand accounts never brings them through the process.
 import type { Actor } from '../domain/actor.js';
-import { auditInEngine } from './engine/audit.sql.js';
+import { recordAudit } from './audit.queries.js';
 import type { SqlExec } from './engine/sql-exec.js';
 import { resendAccounts, type ResendScope } from './outcomes.queries.js';
 
@@ -55,8 +55,8 @@ export async function createResendDraft(
       [id, ...accounts.params],
     );
     await tx.run(`UPDATE communications SET recipients_count = ? WHERE id = ?`, [recipients, id]);
-    await auditInEngine(
-      tx,
+    await recordAudit(
+      tx.db,
       actor,
       {
         action: 'communication.resend_created',

@@ -94,17 +94,13 @@ export interface CommunicationsTable {
   finished_at: number | null;
   cancelled_by: number | null;
   recipients_count: Generated<number>;
-  messages_total: Generated<number>;
-  messages_sent: Generated<number>;
-  messages_send_failed: Generated<number>;
-  messages_cancelled: Generated<number>;
-  messages_delivered: Generated<number>;
-  delivery_errors: Generated<number>;
   /** Highest recipient id already expanded into messages: a restarted launch resumes after it. */
   expansion_cursor: Generated<number>;
   expansion_done: Generated<number>;
   /** Why sending is paused (e.g. provider circuit open), shown to the operator. */
   wait_reason: string | null;
+  /** 1 after Cancel until every queued message of it is stopped (migration 0009). */
+  stop_pending: Generated<number>;
 }
 
 export interface RecipientsTable {
@@ -223,6 +219,21 @@ export interface CrierSecretsTable {
   value: string;
 }
 
+/**
+ * A communication's counters, in shards (migration 0010): a communication's counts are the sums
+ * of its rows. Each transaction adds its changes to one row picked at random.
+ */
+export interface CommunicationCountsTable {
+  communication_id: number;
+  shard: number;
+  messages_total: Generated<number>;
+  messages_sent: Generated<number>;
+  messages_send_failed: Generated<number>;
+  messages_cancelled: Generated<number>;
+  messages_delivered: Generated<number>;
+  delivery_errors: Generated<number>;
+}
+
 export interface Database {
   accounts: AccountsTable;
   users: UsersTable;
@@ -231,6 +242,7 @@ export interface Database {
   setup_tokens: SetupTokensTable;
   templates: TemplatesTable;
   communications: CommunicationsTable;
+  communication_counts: CommunicationCountsTable;
   recipients: RecipientsTable;
   recipient_rejections: RecipientRejectionsTable;
   messages: MessagesTable;

@@ -76,10 +76,6 @@ export function eventFor(
 }
 
 export async function countersOf(app: App, communicationId: number) {
-  const row = await app.store.db
-    .selectFrom('communications')
-    .select(['messages_delivered', 'delivery_errors'])
-    .where('id', '=', communicationId)
-    .executeTakeFirstOrThrow();
-  return { delivered: Number(row.messages_delivered), deliveryErrors: Number(row.delivery_errors) };
+  const { messages } = await app.communications.get(communicationId);
+  return { delivered: messages.delivered, deliveryErrors: messages.deliveryErrors };
 }

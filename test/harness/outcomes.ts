@@ -112,18 +112,19 @@ export async function seedOutcome(
     messages.push({ ...m, id: Number(row.id), uuid: uuidFor(m.account) });
   }
   const count = (f: (m: PlannedMessage) => boolean) => plan.filter(f).length;
+  await db.updateTable('communications').set({ expansion_done: 1 }).where('id', '=', communicationId).execute();
   await db
-    .updateTable('communications')
-    .set({
+    .insertInto('communication_counts')
+    .values({
+      communication_id: communicationId,
+      shard: 0,
       messages_total: plan.length,
       messages_sent: count((m) => !['send_failed', 'cancelled', 'queued'].includes(m.state)),
       messages_send_failed: count((m) => m.state === 'send_failed'),
       messages_cancelled: count((m) => m.state === 'cancelled'),
       messages_delivered: count((m) => m.state === 'delivered'),
       delivery_errors: count((m) => m.state === 'failed'),
-      expansion_done: 1,
     })
-    .where('id', '=', communicationId)
     .execute();
   const sentStates = new Set<PlannedState>(['delivered', 'failed', 'in_progress', 'no_report']);
   return {

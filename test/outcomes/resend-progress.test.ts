@@ -82,7 +82,9 @@ describeEachDialect('resend and progress', (ctx) => {
     const seeded = await seedOutcome(t.app, defaultPlan(10, 4000), { status: 'in_progress' });
     const id = seeded.communicationId;
     const db = t.app.store.db;
-    await db.updateTable('communications').set({ messages_total: 1000, messages_sent: 400, messages_send_failed: 0, wait_reason: null }).where('id', '=', id).execute();
+    await db.updateTable('communications').set({ wait_reason: null }).where('id', '=', id).execute();
+    await db.deleteFrom('communication_counts').where('communication_id', '=', id).execute();
+    await db.insertInto('communication_counts').values({ communication_id: id, shard: 3, messages_total: 1000, messages_sent: 400 }).execute();
     // The test server's fake clock stands at this time.
     const at = Date.UTC(2030, 0, 1, 9, 0, 0);
     // A sample from before the window is ignored; the oldest inside it starts the rate.

@@ -116,7 +116,7 @@ describeEachDialect('delivery intake', (ctx) => {
     const m = await one();
     const early = { ...m, provider_message_id: `sbx_not_yet_${m.id}` };
     expect(await ingest(eventFor(early, 'delivered'))).toEqual({ applied: 0, duplicates: 0, unknown: 1 });
-    const matcher = lateMatches({ exec: t.app.engine });
+    const matcher = lateMatches({ store: t.app.sendingStore.delivery });
     await matcher.run(clock.now());
     expect((await messageRow(t.app, m.id)).delivery_state).toBe('in_progress');
 
@@ -132,7 +132,7 @@ describeEachDialect('delivery intake', (ctx) => {
     await dispatcher.stop();
     const [reported, overdue, recent] = messages as [SentMessage, SentMessage, SentMessage];
     await ingest(eventFor(reported, 'delivered'));
-    const sweep = noReportSweep({ exec: t.app.engine, deliveryReportMs: t.app.config.sending.deliveryReportMs });
+    const sweep = noReportSweep({ store: t.app.sendingStore.delivery, deliveryReportMs: t.app.config.sending.deliveryReportMs });
     expect(t.app.config.sending.deliveryReportMs).toBe(72 * HOUR);
 
     clock.advance(72 * HOUR - 1_000);

@@ -6,7 +6,6 @@ import { createApp, type App } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { CLI_ACTOR } from '../../src/domain/actor.js';
 import type { Dispatcher } from '../../src/sending/dispatcher.js';
-import { claimBatch, reapExpiredLeases, recordOutcomes } from '../../src/store/engine/dispatch.queries.js';
 import { describeEachDialect } from '../harness/dialects.js';
 import { LoopbackProvider, startLoopbackServer, type LoopbackServer } from '../harness/loopback.js';
 import { readyDraft, recount, waitFor, waitForFinish } from '../harness/sending.js';
@@ -127,12 +126,17 @@ describeEachDialect('sending engine', (ctx) => {
     await waitFor(async () => server.requests >= 2, 10_000, 'two requests');
     const cancelled = await app.sending.cancel(id, CLI_ACTOR);
     expect(cancelled.status).toBe('cancelled');
-    const stopped = await app.store.db.selectFrom('messages').select('id').where('communication_id', '=', id).where('send_state', '=', 'cancelled').execute();
-    expect(stopped.length).toBeGreaterThan(100);
-    await waitFor(async () => (await recount(app, id)).sent + stopped.length === 200 || undefined, 10_000, 'in-flight batch to finish');
+    // Still queued when Cancel returned: never to be handed over.
+    const pending = await app.store.db.selectFrom('messages').select('id').where('communication_id', '=', id).where('send_state', '=', 'queued').execute();
+    expect(pending.length).toBeGreaterThan(100);
+    await waitFor(async () => (await recount(app, id)).sent + (await recount(app, id)).cancelled === 200 || undefined, 10_000, 'stopped and in flight to settle');
     await new Promise((r) => setTimeout(r, 400));
-    for (const { id: messageId } of stopped) expect(server.received.has(String(messageId))).toBe(false);
-    expect((await app.communications.get(id)).messages).toMatchObject(await recount(app, id));
+    const states = await app.store.db.selectFrom('messages').select(['id', 'send_state']).where('id', 'in', pending.map((p) => p.id)).execute();
+    expect(states.every((m) => m.send_state === 'cancelled')).toBe(true);
+    for (const { id: messageId } of pending) expect(server.received.has(String(messageId))).toBe(false);
+    const view = await app.communications.get(id);
+    expect(view.messages).toMatchObject(await recount(app, id));
+    expect(view.messages.cancelled).toBeGreaterThanOrEqual(pending.length);
     await expect(app.sending.cancel(id, CLI_ACTOR)).rejects.toMatchObject({ code: 'invalid_transition' });
   });
 
@@ -162,17 +166,20 @@ describeEachDialect('sending engine', (ctx) => {
     // Back to queued, to drive claim, lease expiry and record by hand with a clock of our own.
     const t0 = Date.now() + 60_000;
     await app.store.db.updateTable('messages').set({ send_state: 'queued', attempts: 0, next_attempt_at: 0, sent_at: null, provider_message_id: null }).where('communication_id', '=', id).execute();
-    await app.store.db.updateTable('communications').set({ status: 'in_progress', messages_sent: 0, finished_at: null }).where('id', '=', id).execute();
-    const a = await claimBatch(app.engine, 'email', 'worker-a', 10, t0, 1000);
+    await app.store.db.updateTable('communications').set({ status: 'in_progress', finished_at: null }).where('id', '=', id).execute();
+    await app.store.db.deleteFrom('communication_counts').where('communication_id', '=', id).execute();
+    await app.store.db.insertInto('communication_counts').values({ communication_id: id, shard: 0, messages_total: 3 }).execute();
+    const { dispatch } = app.sendingStore;
+    const a = await dispatch.claim('email', 'worker-a', 10, t0, 1000);
     expect(a).toHaveLength(3);
-    expect(await reapExpiredLeases(app.engine, t0 + 500)).toBe(0);
-    expect(await reapExpiredLeases(app.engine, t0 + 1001)).toBe(3);
-    const b = await claimBatch(app.engine, 'email', 'worker-b', 10, t0 + 1001, 1000);
+    expect(await dispatch.reapExpiredLeases(t0 + 500)).toBe(0);
+    expect(await dispatch.reapExpiredLeases(t0 + 1001)).toBe(3);
+    const b = await dispatch.claim('email', 'worker-b', 10, t0 + 1001, 1000);
     const sent = (owner: string, ids: { id: number }[]) =>
       ids.map((m) => ({ id: m.id, communicationId: id, kind: 'sent' as const, providerMessageId: `${owner}-${m.id}` }));
-    await recordOutcomes(app.engine, 'worker-a', 'loopback', sent('a', a), t0 + 1100);
+    await dispatch.record('worker-a', 'loopback', sent('a', a), t0 + 1100);
     expect((await app.communications.get(id)).messages.sent).toBe(0);
-    expect(await recordOutcomes(app.engine, 'worker-b', 'loopback', sent('b', b), t0 + 1200)).toEqual([id]);
+    expect(await dispatch.record('worker-b', 'loopback', sent('b', b), t0 + 1200)).toEqual([id]);
     const rows = await app.store.db.selectFrom('messages').select(['provider_message_id', 'attempts']).where('communication_id', '=', id).execute();
     expect(rows.every((r) => r.provider_message_id?.startsWith('b-') && r.attempts === 2)).toBe(true);
     expect((await app.communications.get(id)).status).toBe('completed');

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { claimSizeFor } from '../../src/sending/dispatcher.js';
 import { RateLimiter } from '../../src/sending/rate-limiter.js';
 import { engineExec } from '../../src/store/engine/sql-exec.js';
+import { sendingStore } from '../../src/store/engine/sending-store.js';
 import { FakeClock } from '../harness/auth.js';
 import { describeEachDialect } from '../harness/dialects.js';
 
@@ -13,10 +14,10 @@ describeEachDialect('rate limiter', (ctx) => {
       slept.push(ms);
       clock.advance(ms);
     };
-    const exec = engineExec(ctx.store());
+    const buckets = sendingStore(engineExec(ctx.store())).rateLimit;
     // Two limiters: two workers, one bucket in the database.
-    const a = new RateLimiter(exec, clock.now, sleep);
-    const b = new RateLimiter(exec, clock.now, sleep);
+    const a = new RateLimiter(buckets, clock.now, sleep);
+    const b = new RateLimiter(buckets, clock.now, sleep);
     const started = clock.now();
     for (let i = 0; i < 10; i++) await (i % 2 ? a : b).acquire('test-provider', 100, 200);
     // 1,000 messages at 200/s: a second's worth (200) goes at once, and each claim may run the
@@ -30,7 +31,7 @@ describeEachDialect('rate limiter', (ctx) => {
   it('does not wait when there is no limit', async () => {
     const clock = new FakeClock();
     let waited = 0;
-    const limiter = new RateLimiter(engineExec(ctx.store()), clock.now, async (ms) => void (waited += ms));
+    const limiter = new RateLimiter(sendingStore(engineExec(ctx.store())).rateLimit, clock.now, async (ms) => void (waited += ms));
     await limiter.acquire('unlimited', 1_000_000, Infinity);
     expect(waited).toBe(0);
   });

@@ -18,7 +18,7 @@ export function healthRoutes(server: FastifyInstance, app: App): void {
 
   // Public unless CRIER_METRICS_TOKEN is set; why, see metricsGuard.
   server.get('/metrics', { config: { access: 'public' }, onRequest: metricsGuard(app.config) }, async (_request, reply) => {
-    const body = await app.metrics.registry.metrics();
+    const body = await app.metrics.text();
     return reply.type(app.metrics.registry.contentType).send(body);
   });
 }

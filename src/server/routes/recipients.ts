@@ -4,7 +4,6 @@ import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import type { App } from '../../app.js';
 import { recipientsTemplateCsv, streamRejectionsCsv } from '../../import/recipients-csv.js';
-import { importRecipients } from '../../import/recipients-import.js';
 import { idParams } from '../auth-schemas.js';
 import { csvStream } from '../csv-body.js';
 
@@ -33,7 +32,8 @@ export function recipientRoutes(server: FastifyInstance, app: App): void {
     async (request) => {
       const source = await csvStream(request);
       try {
-        return await importRecipients({ store: app.store, limits: app.config.imports }, request.params.id, source, {
+        // On a thread of its own (app.imports): its database work would stall this one.
+        return await app.imports.recipients(request.params.id, source, {
           allOrNothing: request.query.allOrNothing,
           actor: request.actor!,
         });

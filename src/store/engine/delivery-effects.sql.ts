@@ -3,7 +3,9 @@
 // suppressions that bounces, complaints, unsubscribes and STOP ask for.
 import { nextDeliveryState, isDeliveryState, suppressionReason, type DeliveryEvent } from '../../domain/delivery.js';
 import type { DeliveryState } from '../../domain/message.js';
-import { addSuppression, type NewSuppression } from './suppressions.sql.js';
+import type { NewSuppression } from '../../sending/sending-store.js';
+import { addCounts } from './counts.sql.js';
+import { addSuppression } from './suppressions.sql.js';
 import type { SqlExec } from './sql-exec.js';
 
 /** A sent message as the intake sees it, locked for the transaction. */
@@ -98,12 +100,5 @@ async function writeStates(tx: SqlExec, changes: readonly Change[], now: number)
     d.failed += after.failed - before.failed;
     deltas.set(id, d);
   }
-  for (const [id, d] of [...deltas].sort(([a], [b]) => a - b)) {
-    if (d.delivered === 0 && d.failed === 0) continue;
-    await tx.run(`UPDATE communications SET messages_delivered = messages_delivered + ?, delivery_errors = delivery_errors + ? WHERE id = ?`, [
-      d.delivered,
-      d.failed,
-      id,
-    ]);
-  }
+  await addCounts(tx, new Map([...deltas].map(([id, d]) => [id, { delivered: d.delivered, deliveryErrors: d.failed }])));
 }

@@ -1,45 +1,51 @@
 // The sending engine's way to the database: hand-written SQL with `?` placeholders, run as
 // synchronous prepared statements on SQLite or through the PostgreSQL pool (placeholders become
-// $n).
+// $n). `db` is Kysely on the same connection (and, inside a transaction, in it), for the few
+// writes shared with the rest of Crier, such as the audit log.
 import { CompiledQuery } from 'kysely';
 import { prepared } from '../bulk.js';
 import type { Db, SqliteHandle } from '../store.js';
 
 export interface SqlExec {
   readonly dialect: 'sqlite' | 'postgres';
+  readonly db: Db;
   all<T>(sql: string, params?: readonly unknown[]): Promise<T[]>;
   /** Runs a statement; returns the rows it changed. */
   run(sql: string, params?: readonly unknown[]): Promise<number>;
+  /** One transaction; on PostgreSQL a deadlock or serialization failure runs `work` again. */
   transaction<T>(work: (tx: SqlExec) => Promise<T>): Promise<T>;
 }
 
 /**
  * On SQLite the engine shares the one handle Kysely uses, and holds Kysely's connection lock for
- * every statement and transaction: two handles in one process could otherwise deadlock (a
- * synchronous busy-wait on one blocks the event loop the other needs to commit).
+ * every statement and transaction: two handles in one thread could otherwise deadlock (a
+ * synchronous busy-wait on one blocks the event loop the other needs to commit). Another thread
+ * (the sender of `crier serve`) has a handle of its own.
  */
 export function sqliteExec(db: Db, handle: SqliteHandle): SqlExec {
-  const direct: SqlExec = {
+  const direct = (on: Db): SqlExec => ({
     dialect: 'sqlite',
+    db: on,
     async all<T>(sql: string, params: readonly unknown[] = []) {
       return prepared(handle, sql).all([...params]) as T[];
     },
     async run(sql, params = []) {
       return prepared(handle, sql).run([...params]).changes;
     },
-    transaction: (work) => work(direct),
-  };
-  const locked = <T>(work: () => Promise<T>) => db.connection().execute(work);
+    transaction: (work) => work(direct(on)),
+  });
+  const locked = <T>(work: (conn: Db) => Promise<T>) => db.connection().execute(work);
   return {
     dialect: 'sqlite',
-    all: (sql, params) => locked(() => direct.all(sql, params)),
-    run: (sql, params) => locked(() => direct.run(sql, params)),
+    db,
+    all: (sql, params) => locked((conn) => direct(conn).all(sql, params)),
+    run: (sql, params) => locked((conn) => direct(conn).run(sql, params)),
     transaction: (work) =>
-      locked(async () => {
+      locked(async (conn) => {
         // IMMEDIATE: take the write lock at BEGIN, so reads inside see what the writes will change.
         handle.exec('BEGIN IMMEDIATE');
         try {
-          const result = await work(direct);
+          const result = await work(direct(conn));
           handle.exec('COMMIT');
           return result;
         } catch (err) {
@@ -61,6 +67,22 @@ export function toPostgres(sql: string): string {
   return sql.replace(/\?/g, () => `$${++n}`);
 }
 
+/** deadlock_detected, serialization_failure: the transaction did nothing and may simply run again. */
+const RETRYABLE = new Set(['40P01', '40001']);
+const ATTEMPTS = 5;
+
+/** Runs `work` again (after a short random pause) while PostgreSQL refuses it as a deadlock or serialization failure. */
+export async function retryingConflicts<T>(work: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (err) {
+      if (attempt >= ATTEMPTS || !RETRYABLE.has((err as { code?: string }).code ?? '')) throw err;
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * attempt));
+    }
+  }
+}
+
 export function postgresExec(db: Db): SqlExec {
   const cache = new Map<string, string>();
   const text = (sql: string) => {
@@ -68,16 +90,17 @@ export function postgresExec(db: Db): SqlExec {
     if (converted === undefined) cache.set(sql, (converted = toPostgres(sql)));
     return converted;
   };
-  const on = (target: Db): SqlExec => ({
-    dialect: 'postgres',
-    async all<T>(sql: string, params: readonly unknown[] = []) {
-      return (await target.executeQuery<T>(CompiledQuery.raw(text(sql), [...params]))).rows;
-    },
-    async run(sql, params = []) {
-      const result = await target.executeQuery(CompiledQuery.raw(text(sql), [...params]));
-      return Number(result.numAffectedRows ?? 0);
-    },
-    transaction: (work) => target.transaction().execute((trx) => work(on(trx))),
-  });
-  return on(db);
+  const on = (target: Db, top: boolean): SqlExec => {
+    // Inside a transaction a failure is the transaction's to retry, not the statement's.
+    const guard = <T>(work: () => Promise<T>) => (top ? retryingConflicts(work) : work());
+    return {
+      dialect: 'postgres',
+      db: target,
+      all: <T>(sql: string, params: readonly unknown[] = []) => guard(async () => (await target.executeQuery<T>(CompiledQuery.raw(text(sql), [...params]))).rows),
+      run: (sql, params = []) =>
+        guard(async () => Number((await target.executeQuery(CompiledQuery.raw(text(sql), [...params]))).numAffectedRows ?? 0)),
+      transaction: (work) => (top ? retryingConflicts(() => target.transaction().execute((trx) => work(on(trx, false)))) : work(on(target, false))),
+    };
+  };
+  return on(db, true);
 }

@@ -2,16 +2,9 @@
 // events (bounces, complaints, unsubscribes, STOP) and from unsubscribe links alike.
 import type { Actor } from '../../domain/actor.js';
 import type { SuppressionReason } from '../../domain/delivery.js';
-import { auditInEngine } from './audit.sql.js';
+import type { NewSuppression } from '../../sending/sending-store.js';
+import { recordAudit } from '../audit.queries.js';
 import type { SqlExec } from './sql-exec.js';
-
-export interface NewSuppression {
-  channel: 'email' | 'sms';
-  address: string;
-  reason: SuppressionReason;
-  /** Where it came from: `sandbox:<event key>`, `unsubscribe-link:message 42`. */
-  source: string;
-}
 
 const LABELS: Record<SuppressionReason, string> = {
   hard_bounce: 'hard bounce',
@@ -31,8 +24,8 @@ export async function addSuppression(tx: SqlExec, s: NewSuppression, actor: Acto
     [s.channel, s.address, s.reason, s.source, now],
   );
   if (added.length === 0) return false;
-  await auditInEngine(
-    tx,
+  await recordAudit(
+    tx.db,
     actor,
     {
       action: 'suppression.added',
@@ -44,4 +37,10 @@ export async function addSuppression(tx: SqlExec, s: NewSuppression, actor: Acto
     now,
   );
   return true;
+}
+
+/** The channel, address and language a message was sent to (for its unsubscribe link). */
+export async function messageAddress(exec: SqlExec, id: number): Promise<{ channel: string; address: string | null; language: string | null } | null> {
+  const [row] = await exec.all<{ channel: string; address: string | null; language: string | null }>(`SELECT channel, address, language FROM messages WHERE id = ?`, [id]);
+  return row ?? null;
 }

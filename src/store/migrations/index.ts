@@ -8,6 +8,8 @@ import * as sending from './0005-sending.js';
 import * as delivery from './0006-delivery.js';
 import * as outcomeIndexes from './0007-outcome-indexes.js';
 import * as accountsUuidIndex from './0008-accounts-uuid-index.js';
+import * as cancelStop from './0009-cancel-stop.js';
+import * as communicationCounts from './0010-communication-counts.js';
 
 export const migrations: Record<string, Migration> = {
   '0001-initial': initial,
@@ -18,4 +20,6 @@ export const migrations: Record<string, Migration> = {
   '0006-delivery': delivery,
   '0007-outcome-indexes': outcomeIndexes,
   '0008-accounts-uuid-index': accountsUuidIndex,
+  '0009-cancel-stop': cancelStop,
+  '0010-communication-counts': communicationCounts,
 };

@@ -1,12 +1,11 @@
 // The delivery intake's statements: find (and lock) the messages events name, store each event
 // once, and apply the new ones; later, apply events that arrived before their message was
-// recorded as sent. Locks are always taken in one order (messages by id, then events, then
-// communications, then suppressions), so concurrent batches wait for each other but never deadlock.
+// recorded as sent; and the no-report sweep. Locks follow the order in sending-store.ts: the messages named (by
+// id), then the events, then their communications' counters, then suppressions.
 import type { DeliveryEvent, MessageEventKind } from '../../domain/delivery.js';
+import type { EventResult } from '../../sending/sending-store.js';
 import { applyEffects, type EventMessage, type NewEvent } from './delivery-effects.sql.js';
 import type { SqlExec } from './sql-exec.js';
-
-export type EventResult = 'applied' | 'duplicate' | 'unknown';
 
 const MESSAGE_COLUMNS = 'id, communication_id, channel, address, delivery_state, provider, provider_message_id';
 const keyOf = (provider: string, providerMessageId: string) => `${provider}\u0000${providerMessageId}`;
@@ -184,4 +183,22 @@ export async function applyMatched(tx: SqlExec, ids: readonly number[], now: num
   }
   await applyEffects(tx, linked, now);
   return linked.length;
+}
+
+/**
+ * The no-report sweep: marks up to `limit` of the oldest messages sent before `sentBefore` still
+ * awaiting a report; returns how many. No counter moves ("no report" is neither delivered nor a
+ * delivery error), so no communication is locked. The partial index on messages(sent_at) WHERE
+ * delivery_state = 'in_progress' keeps this cheap however many messages have long been settled.
+ * On PostgreSQL rows the intake holds are skipped, not waited for: a report being applied right
+ * now wins, and the next sweep sees the rest.
+ */
+export async function markNoReport(exec: SqlExec, sentBefore: number, limit: number, now: number): Promise<number> {
+  const skipLocked = exec.dialect === 'postgres' ? ' FOR UPDATE SKIP LOCKED' : '';
+  return exec.run(
+    `UPDATE messages SET delivery_state = 'no_report', delivery_updated_at = ?
+     WHERE id IN (SELECT id FROM messages WHERE delivery_state = 'in_progress' AND sent_at < ? ORDER BY sent_at LIMIT ?${skipLocked})
+       AND delivery_state = 'in_progress'`,
+    [now, sentBefore, limit],
+  );
 }
