@@ -4,9 +4,10 @@
 // route every 100 ms — the list, the communication, a page of its messages and /healthz — and
 // each answer is timed. The send rate is taken from the database (Send → finished) with the
 // polling and, in a second run on a fresh copy, without it. Then the same polling while a
-// 1,000,000-row accounts CSV goes to POST /api/accounts/import.
+// 1,000,000-row accounts CSV goes to POST /api/accounts/import, and while the sent
+// communication's deliveries are downloaded as CSV (GET …/messages.csv).
 // Usage: tsx bench/api-while-sending.ts [--accounts N] [--import-rows N] [--postgres URL] [--only sqlite|postgres]
-//        [--skip send,quiet,import]
+//        [--skip send,quiet,import,export]
 import { createReadStream, existsSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -57,8 +58,11 @@ function importFile(rows: number): string {
   return file;
 }
 
-/** Streams the file to POST /api/accounts/import while polling; the communication polled is the one sent before. */
-async function importOnce(url: string, file: string) {
+/**
+ * A server on the database sent into before, polled (its newest communication) while `work`
+ * runs; answers what `work` answers, its seconds and the routes' timings.
+ */
+async function whilePolling<T extends object>(url: string, work: (server: RunningServer, token: string, id: number) => Promise<T>) {
   const { token } = await prepare(url, false);
   const server: RunningServer = await startServe(url, token);
   try {
@@ -67,6 +71,17 @@ async function importOnce(url: string, file: string) {
     const poller = poll(server, pathsFor(id));
     await new Promise((r) => setTimeout(r, 1000));
     const started = performance.now();
+    const result = await work(server, token, id);
+    const seconds = Math.round((performance.now() - started) / 10) / 100;
+    return { ...result, seconds, routes: await poller.stop() };
+  } finally {
+    await server.stop();
+  }
+}
+
+/** Streams the file to POST /api/accounts/import. */
+const importOnce = (url: string, file: string) =>
+  whilePolling(url, async (server, token) => {
     const response = await server.pool.request({
       method: 'POST',
       path: '/api/accounts/import',
@@ -76,13 +91,17 @@ async function importOnce(url: string, file: string) {
       bodyTimeout: 0,
     });
     const report = (await response.body.json()) as { rowsRead?: number; inserted?: number };
-    const seconds = (performance.now() - started) / 1000;
-    const routes = await poller.stop();
-    return { importStatus: response.statusCode, rowsRead: report.rowsRead, inserted: report.inserted, seconds: Math.round(seconds * 100) / 100, routes };
-  } finally {
-    await server.stop();
-  }
-}
+    return { importStatus: response.statusCode, rowsRead: report.rowsRead, inserted: report.inserted };
+  });
+
+/** Downloads the communication's deliveries as CSV. */
+const exportOnce = (url: string) =>
+  whilePolling(url, async (server, token, id) => {
+    const response = await server.pool.request({ method: 'GET', path: `/api/communications/${id}/messages.csv`, headers: { authorization: `Bearer ${token}` }, bodyTimeout: 0 });
+    let bytes = 0;
+    for await (const chunk of response.body) bytes += (chunk as Buffer).length;
+    return { exportStatus: response.statusCode, megabytes: Math.round(bytes / 1e5) / 10 };
+  });
 
 const results: Record<string, unknown>[] = [];
 const report = (r: Record<string, unknown>) => {
@@ -95,7 +114,9 @@ if (values.only !== 'postgres') databases.push({ name: 'sqlite', fresh: (run) =>
 if (values.postgres && values.only !== 'sqlite') databases.push({ name: 'postgres', fresh: (run) => freshPostgres(values.postgres!, ACCOUNTS, `crier_${run.replace(/-/g, '_')}`) });
 
 for (const db of databases) {
-  let sentUrl: string | null = null;
+  // With --skip send, the SQLite database the last run sent (and imported) into is used again.
+  const kept = join(OUT, 'api-send.db');
+  let sentUrl: string | null = db.name === 'sqlite' && SKIP.has('send') && existsSync(kept) ? kept : null;
   if (!SKIP.has('send')) {
     sentUrl = await db.fresh('api-send');
     report({ database: db.name, work: 'send', polling: true, accounts: ACCOUNTS, ...(await sendOnce(sentUrl, true)) });
@@ -105,5 +126,6 @@ for (const db of databases) {
     const file = importFile(IMPORT_ROWS);
     report({ database: db.name, work: 'accounts import', rows: IMPORT_ROWS, ...(await importOnce(sentUrl ?? (await db.fresh('api-import')), file)) });
   }
+  if (!SKIP.has('export') && sentUrl) report({ database: db.name, work: 'deliveries export', ...(await exportOnce(sentUrl)) });
 }
 recordResult('api-while-sending', { accounts: ACCOUNTS, importRows: IMPORT_ROWS, results, machine: machine() });

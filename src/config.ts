@@ -59,7 +59,7 @@ const settings = z
     CRIER_LEASE_SECONDS: positiveInt.default(60),
     CRIER_CIRCUIT_OPEN_AFTER_SECONDS: positiveInt.default(30),
     CRIER_CIRCUIT_PROBE_SECONDS: positiveInt.default(15),
-    CRIER_EXPANSION_CHUNK: positiveInt.default(5_000),
+    CRIER_EXPANSION_CHUNK: positiveInt.default(20_000),
     CRIER_DELIVERY_REPORT_HOURS: positiveInt.default(72),
     CRIER_SANDBOX_DELIVERY_DELAY_MS: z.coerce.number().int().nonnegative().default(2000),
     CRIER_PROVIDER_MODULES: z.string().optional(),

@@ -29,6 +29,8 @@ export async function* streamRejectionsCsv(store: Pick<Store, 'db'>, communicati
     yield text;
     if (rows.length < PAGE_ROWS) return;
     afterLine = rows[rows.length - 1]!.line;
+    // The server's other requests go between pages (a page is a synchronous statement on SQLite).
+    await new Promise((resolve) => setImmediate(resolve));
   }
 }
 

@@ -13,6 +13,13 @@ export interface CsvOptions {
 /** Rows per statement: long enough to stream fast, short enough to never hold the database for long. */
 export const EXPORT_PAGE = 2000;
 
+/**
+ * Between pages, the server's other requests go first. A page is a synchronous statement on
+ * SQLite, and on loopback the socket drains as fast as pages come, so without this a million-row
+ * download ran as one block: every other request waited 3.4 s.
+ */
+const breathe = () => new Promise((resolve) => setImmediate(resolve));
+
 const BOM = '\uFEFF';
 const cell = (value: string | null) => (value === null ? '' : csvCell(value));
 const iso = (ms: number | null) => (ms === null ? '' : new Date(Number(ms)).toISOString());
@@ -32,6 +39,7 @@ export async function* deliveriesCsv(exec: SqlExec, id: number, filter: Delivery
     if (text) yield text;
     if (rows.length < EXPORT_PAGE) return;
     afterId = Number(rows[rows.length - 1]!.id);
+    await breathe();
   }
 }
 
@@ -48,6 +56,7 @@ export async function* failuresCsv(exec: SqlExec, id: number, options: CsvOption
     if (rows.length < EXPORT_PAGE) return;
     const last = rows[rows.length - 1]!;
     after = { accountId: Number(last.account_id), id: Number(last.id) };
+    await breathe();
   }
 }
 
@@ -61,5 +70,6 @@ export async function* receivedNothingCsv(exec: SqlExec, id: number, options: Cs
     if (text) yield text;
     if (rows.length < EXPORT_PAGE) return;
     afterAccount = Number(rows[rows.length - 1]!.account_id);
+    await breathe();
   }
 }

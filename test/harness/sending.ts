@@ -69,3 +69,8 @@ export async function recount(app: App, id: number) {
     deliveryErrors: count((r) => r.delivery_state === 'failed'),
   };
 }
+
+/** Messages of the communication neither sent nor being handed over: what Cancel stops. */
+export async function notYetSent(app: App, id: number): Promise<{ id: number }[]> {
+  return app.store.db.selectFrom('messages').select('id').where('communication_id', '=', id).where('send_state', 'in', ['queued', 'cancelled']).execute();
+}

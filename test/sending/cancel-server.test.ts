@@ -11,7 +11,7 @@ import { createApp, type App } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { createToken, createUser } from '../harness/auth.js';
 import { describeEachDialect } from '../harness/dialects.js';
-import { readyDraft, recount, waitFor } from '../harness/sending.js';
+import { notYetSent, readyDraft, recount, waitFor } from '../harness/sending.js';
 
 const ACCOUNTS = 50_000;
 
@@ -85,12 +85,7 @@ describeEachDialect('a large send on the real server', (ctx) => {
     const cancel = await call('POST', `/api/communications/${id}/cancel`);
     expect(cancel.status).toBe(200);
     expect(cancel.body.status).toBe('cancelled');
-    const stopped = await app.store.db
-      .selectFrom('messages')
-      .select('id')
-      .where('communication_id', '=', id)
-      .where('send_state', 'in', ['queued', 'cancelled'])
-      .execute();
+    const stopped = await notYetSent(app, id);
     expect(stopped.length).toBeGreaterThan(0);
     // Cancel also ends the expansion: recipients not yet expanded never become messages.
     const settled = await waitFor(
@@ -118,6 +113,10 @@ describeEachDialect('a large send on the real server', (ctx) => {
     }
     const view = (await call('GET', `/api/communications/${id}`)).body;
     expect(view.status).toBe('cancelled');
+    // The sender thread's counts reach the server's /metrics.
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    const byThread = [...metrics.matchAll(/^crier_messages_handed_over_total\{channel="(email|sms)",outcome="sent"\} (\d+)/gm)].reduce((n, m) => n + Number(m[2]), 0);
+    expect(byThread).toBeGreaterThan(0);
     // Send states only: delivery reports of the sent ones may still be arriving.
     const { total, sent, sendFailed, cancelled } = await recount(app, id);
     expect(view.messages).toMatchObject({ total, sent, sendFailed, cancelled });

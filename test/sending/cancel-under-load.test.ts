@@ -10,7 +10,7 @@ import { CLI_ACTOR } from '../../src/domain/actor.js';
 import type { Dispatcher } from '../../src/sending/dispatcher.js';
 import { describeEachDialect } from '../harness/dialects.js';
 import { LoopbackProvider, startLoopbackServer, type LoopbackServer } from '../harness/loopback.js';
-import { readyDraft, recount, waitFor } from '../harness/sending.js';
+import { notYetSent, readyDraft, recount, waitFor } from '../harness/sending.js';
 
 const ROUNDS = 4;
 const ACCOUNTS = 3000;
@@ -49,12 +49,7 @@ describeEachDialect('cancel under load', (ctx) => {
       const cancelled = await app.sending.cancel(id, CLI_ACTOR);
       expect(cancelled.status).toBe('cancelled');
       // Not sent and not being handed over when Cancel returned: never to be handed over.
-      const stopped = await app.store.db
-        .selectFrom('messages')
-        .select('id')
-        .where('communication_id', '=', id)
-        .where('send_state', 'in', ['queued', 'cancelled'])
-        .execute();
+      const stopped = await notYetSent(app, id);
       expect(stopped.length).toBeGreaterThan(0);
       await waitFor(
         async () => {
