@@ -123,7 +123,7 @@ async function freePort(): Promise<number> {
 /** What the benchmarks read of the API's answers (the list, one communication, an import report). */
 export interface Answer {
   status?: string;
-  messages?: { total: number; sent: number; cancelled: number };
+  messages?: { total: number; sent: number; sendFailed: number; cancelled: number };
   progress?: { sent: number } | null;
   items?: { id: number }[];
   error?: unknown;

@@ -232,10 +232,9 @@ export class Dispatcher {
       try {
         const stopping = await store.launch.stopping();
         for (const id of stopping) {
-          for (let afterId = 0; this.running; ) {
-            const chunk = await store.launch.stopQueued(id, afterId, STOP_CHUNK);
+          while (this.running) {
+            const chunk = await store.launch.stopQueued(id, STOP_CHUNK);
             if (chunk.done) break;
-            afterId = chunk.lastId;
             await breathe();
           }
           this.contents.forget(id);

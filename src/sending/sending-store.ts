@@ -64,11 +64,8 @@ export interface LaunchStore {
   completeIfFinished(id: number, now: number): Promise<boolean>;
   /** Cancelled communications whose queued messages are not all stopped yet. */
   stopping(): Promise<number[]>;
-  /**
-   * Up to `limit` queued messages (by id, after `afterId`) → cancelled, with the counter; when
-   * none are left the communication is marked done. Returns how many and the last id.
-   */
-  stopQueued(id: number, afterId: number, limit: number): Promise<{ stopped: number; lastId: number; done: boolean }>;
+  /** Up to `limit` queued messages → cancelled, with the counter; when none are left the communication is marked done. */
+  stopQueued(id: number, limit: number): Promise<{ stopped: number; done: boolean }>;
 }
 
 /** Claim, hand-over bookkeeping and recording. */

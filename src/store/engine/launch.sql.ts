@@ -181,30 +181,34 @@ export async function stoppingCommunications(exec: SqlExec): Promise<number[]> {
 }
 
 /**
- * The next `limit` queued messages of a cancelled communication (in id order, after `afterId`)
- * → cancelled, with the counter, in one transaction; when none are left, `stop_pending` is
- * cleared. By the (communication_id, id) index from `afterId`, so each chunk starts where the
- * last ended instead of passing every sent message again. Messages first, the communication
- * last (the order in sending-store.ts); on PostgreSQL a message another transaction holds is skipped, not
- * waited for: it is being claimed (and will be stopped by the dispatcher) or recorded.
+ * The next `limit` queued messages of a cancelled communication → cancelled, with the counter, in
+ * one transaction; when none are left, `stop_pending` is cleared. Found through the partial index
+ * of queued messages (messages_due), which holds only the rows still waiting: each chunk starts
+ * at the first queued one instead of passing every message already sent. Messages first, the
+ * counters last (the order in sending-store.ts); on PostgreSQL a message another transaction
+ * holds is skipped, not waited for: it is being claimed (and will be stopped by the dispatcher)
+ * or recorded.
  */
-export async function stopQueued(exec: SqlExec, id: number, afterId: number, limit: number): Promise<{ stopped: number; lastId: number; done: boolean }> {
+export async function stopQueued(exec: SqlExec, id: number, limit: number): Promise<{ stopped: number; done: boolean }> {
   return exec.transaction(async (tx) => {
     // Cancelled is final: the status needs no lock to be read.
     const [row] = await tx.all<{ status: string }>(`SELECT status FROM communications WHERE id = ?`, [id]);
-    if (row?.status !== 'cancelled') return { stopped: 0, lastId: afterId, done: true };
+    if (row?.status !== 'cancelled') return { stopped: 0, done: true };
     const skip = tx.dialect === 'postgres' ? ' FOR UPDATE SKIP LOCKED' : '';
-    const stopped = await tx.all<{ id: number }>(
-      `UPDATE messages SET send_state = 'cancelled'
-       WHERE id IN (SELECT id FROM messages WHERE communication_id = ? AND id > ? AND send_state = 'queued' ORDER BY id LIMIT ?${skip})
-         AND send_state = 'queued'
-       RETURNING id`,
-      [id, afterId, limit],
-    );
-    const lastId = stopped.reduce((max, r) => Math.max(max, Number(r.id)), afterId);
-    const done = stopped.length < limit;
-    await addCounts(tx, new Map([[id, { cancelled: stopped.length }]]));
+    let stopped = 0;
+    for (const channel of ['email', 'sms'] as const) {
+      if (stopped >= limit) break;
+      stopped += await tx.run(
+        `UPDATE messages SET send_state = 'cancelled'
+         WHERE id IN (SELECT id FROM messages WHERE send_state = 'queued' AND channel = ? AND communication_id = ?
+                      ORDER BY next_attempt_at, id LIMIT ?${skip})
+           AND send_state = 'queued'`,
+        [channel, id, limit - stopped],
+      );
+    }
+    const done = stopped < limit;
+    await addCounts(tx, new Map([[id, { cancelled: stopped }]]));
     if (done) await tx.run(`UPDATE communications SET stop_pending = 0 WHERE id = ?`, [id]);
-    return { stopped: stopped.length, lastId, done };
+    return { stopped, done };
   });
 }

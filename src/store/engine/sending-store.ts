@@ -52,7 +52,7 @@ export function sendingStore(exec: SqlExec): SendingStore {
       expandChunk: (id, content, choose, chunkSize, now) => expandChunk(exec, id, content, choose, chunkSize, now),
       completeIfFinished: (id, now) => completeIfFinished(exec, id, now),
       stopping: () => stoppingCommunications(exec),
-      stopQueued: (id, afterId, limit) => stopQueued(exec, id, afterId, limit),
+      stopQueued: (id, limit) => stopQueued(exec, id, limit),
     },
     dispatch: {
       claim: (channel, owner, limit, now, leaseMs) => claimBatch(exec, channel, owner, limit, now, leaseMs),
