@@ -5,7 +5,7 @@ import type { ContentRenderer } from '../content/render.js';
 import { SAMPLE_ACCOUNT } from '../content/sample-account.js';
 import { smsInfo, type SmsInfo } from '../content/sms.js';
 import { channelPlan, chooseLanguage, type AudienceChannel, type SkipReason } from '../domain/audience.js';
-import { audienceGroups, recipientsMissingAttributes, unreachableSample } from '../store/review.queries.js';
+import { audienceGroups, recipientRanges, recipientsMissingAttributes, unreachableSample } from '../store/review.queries.js';
 import type { Store } from '../store/store.js';
 import type { CommunicationsService } from './communications.service.js';
 
@@ -56,7 +56,8 @@ export class ReviewService {
     const communication = await this.deps.communications.get(id);
     const content = communication.content;
     const contentErrors = content.email || content.sms ? renderer.check(content) : [];
-    const groups = await audienceGroups(store.db, store.dialect, id);
+    const ranges = await recipientRanges(store.db, store.dialect, id);
+    const groups = await audienceGroups(store.db, id, ranges);
 
     const email: ChannelCount | null = content.email ? { total: 0, byLanguage: {} } : null;
     const sms: ChannelCount | null = content.sms ? { total: 0, byLanguage: {} } : null;
@@ -100,7 +101,7 @@ export class ReviewService {
       }
     }
     const attributes = contentErrors.length === 0 ? renderer.referencedAttributes(content) : [];
-    for (const [name, accounts] of await recipientsMissingAttributes(store.db, store.dialect, id, attributes)) {
+    for (const [name, accounts] of await recipientsMissingAttributes(store.db, store.dialect, id, ranges, attributes)) {
       warnings.push({
         code: 'missing_attribute',
         accounts,
@@ -112,7 +113,7 @@ export class ReviewService {
     const sample =
       unreachableTotal === 0
         ? []
-        : (await unreachableSample(store.db, store.dialect, id, { email: content.email !== null, sms: content.sms !== null }, SAMPLE_SIZE)).map((s) => {
+        : (await unreachableSample(store.db, id, ranges, { email: content.email !== null, sms: content.sms !== null }, SAMPLE_SIZE)).map((s) => {
             const plan = channelPlan({ ...s, language: null }, content, { email: s.emailSuppressed, sms: s.smsSuppressed });
             const reasons = {
               email: plan.email.send ? ('no_content' as const) : plan.email.reason,

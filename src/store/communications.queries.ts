@@ -7,22 +7,14 @@ import type { CommunicationStatus, WizardStep } from '../domain/communication.js
 import type { CommunicationsTable } from './schema.js';
 import type { Db, Dialect } from './store.js';
 import { contentColumns } from './templates.queries.js';
+import { COUNTER_COLUMNS, countSql, type CounterColumn } from './engine/counts.sql.js';
 import { escapeLike } from './like.js';
 
 type Resolved<T> = { [K in keyof T]: T[K] extends import('kysely').Generated<infer U> ? U : T[K] };
 export type CommunicationRow = Resolved<CommunicationsTable> & {
   sent_by_first_name: string | null;
   sent_by_last_name: string | null;
-  /** The counters: sums of the communication's rows in communication_counts. */
-  messages_total: number;
-  messages_sent: number;
-  messages_send_failed: number;
-  messages_cancelled: number;
-  messages_delivered: number;
-  delivery_errors: number;
-};
-
-const COUNTERS = ['messages_total', 'messages_sent', 'messages_send_failed', 'messages_cancelled', 'messages_delivered', 'delivery_errors'] as const;
+} & Record<CounterColumn, number>;
 
 function withSender(db: Db) {
   return db
@@ -30,11 +22,7 @@ function withSender(db: Db) {
     .leftJoin('users as u', 'u.id', 'c.sent_by')
     .selectAll('c')
     .select(['u.first_name as sent_by_first_name', 'u.last_name as sent_by_last_name'])
-    .select(
-      COUNTERS.map((name) =>
-        sql<number>`(select coalesce(sum(k.${sql.ref(name)}), 0) from communication_counts k where k.communication_id = c.id)`.as(name),
-      ),
-    );
+    .select(COUNTER_COLUMNS.map((name) => sql<number>`${sql.raw(countSql(name, 'c'))}`.as(name)));
 }
 
 export async function findCommunication(db: Db, id: number): Promise<CommunicationRow | undefined> {

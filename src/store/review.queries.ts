@@ -24,37 +24,43 @@ const smsSuppressed = sql`exists (select 1 from suppressions s where s.channel =
 /** Recipients per statement on SQLite: ~25 ms of work each on a 2-core machine. */
 const REVIEW_CHUNK = 50_000;
 
+/** Conditions on `r.id` that together cover a communication's recipients, one statement each. */
+export type RecipientRanges = readonly RawBuilder<unknown>[];
+
+const breathe = () => new Promise((resolve) => setImmediate(resolve));
+
 /**
- * The recipient id ranges to read a communication's recipients in: one range on PostgreSQL
- * (its statements wait on the network, not on this thread), ranges of REVIEW_CHUNK on SQLite.
+ * The ranges to read a communication's recipients in, found once per review: one range on
+ * PostgreSQL (its statements wait on the network, not on this thread), ranges of `size`
+ * recipient ids on SQLite.
  */
-async function recipientRanges(db: Db, dialect: Dialect, communicationId: number): Promise<RawBuilder<unknown>[]> {
+export async function recipientRanges(db: Db, dialect: Dialect, communicationId: number, size = REVIEW_CHUNK): Promise<RecipientRanges> {
   if (dialect === 'postgres') return [sql`1 = 1`];
   const ranges: RawBuilder<unknown>[] = [];
   for (let from = 0; ; ) {
     // By the primary key, as the expansion reads them ("+" keeps the planner off the
     // (communication_id, account_id) index, which would scan every recipient for each range).
     const bound = await sql<{ hi: number | null }>`
-      select max(id) as hi from (select id from recipients where id > ${from} and +communication_id = ${communicationId} order by id limit ${REVIEW_CHUNK}) chunk`.execute(db);
+      select max(id) as hi from (select id from recipients where id > ${from} and +communication_id = ${communicationId} order by id limit ${size}) chunk`.execute(db);
     const hi = bound.rows[0]?.hi;
     if (hi === null || hi === undefined) return ranges;
     ranges.push(sql`r.id > ${from} and r.id <= ${Number(hi)}`);
     from = Number(hi);
-    // Let requests in between ranges.
-    await new Promise((resolve) => setImmediate(resolve));
+    await breathe();
   }
 }
 
-export async function audienceGroups(db: Db, dialect: Dialect, communicationId: number): Promise<AudienceGroup[]> {
+export async function audienceGroups(db: Db, communicationId: number, ranges: RecipientRanges): Promise<AudienceGroup[]> {
   const groups = new Map<string, AudienceGroup>();
-  for (const range of await recipientRanges(db, dialect, communicationId)) {
+  for (const range of ranges) {
     for (const g of await audienceGroupsIn(db, communicationId, range)) {
       const key = JSON.stringify([g.language, g.hasEmail, g.emailConsent, g.emailSuppressed, g.hasPhone, g.smsConsent, g.smsSuppressed]);
       const seen = groups.get(key);
       if (seen) seen.count += g.count;
       else groups.set(key, g);
     }
-    await new Promise((resolve) => setImmediate(resolve));
+    // Let requests in between ranges.
+    await breathe();
   }
   return [...groups.values()];
 }
@@ -109,8 +115,8 @@ export interface UnreachableSample {
 /** Up to `limit` recipients who would receive nothing, by CSV line. */
 export async function unreachableSample(
   db: Db,
-  dialect: Dialect,
   communicationId: number,
+  ranges: RecipientRanges,
   channels: { email: boolean; sms: boolean },
   limit: number,
 ): Promise<UnreachableSample[]> {
@@ -118,9 +124,9 @@ export async function unreachableSample(
   const smsBlocked = channels.sms ? sql`(a.phone is null or a.sms_consent = 0 or ${smsSuppressed})` : sql`1 = 1`;
   // The first `limit` by line of each range, then the first `limit` of those.
   const rows: Awaited<ReturnType<typeof unreachableIn>> = [];
-  for (const range of await recipientRanges(db, dialect, communicationId)) {
+  for (const range of ranges) {
     rows.push(...(await unreachableIn(db, communicationId, sql`${emailBlocked} and ${smsBlocked} and ${range}`, limit)));
-    await new Promise((resolve) => setImmediate(resolve));
+    await breathe();
   }
   return rows
     .sort((a, b) => Number(a.line) - Number(b.line))
@@ -158,6 +164,7 @@ export async function recipientsMissingAttributes(
   db: Db,
   dialect: Dialect,
   communicationId: number,
+  ranges: RecipientRanges,
   names: readonly string[],
 ): Promise<Map<string, number>> {
   const missing = new Map<string, number>();
@@ -167,12 +174,12 @@ export async function recipientsMissingAttributes(
         ? sql`not jsonb_exists(a.attributes::jsonb, ${name})`
         : sql`json_type(a.attributes, ${`$."${name.replace(/"/g, '')}"`}) is null`;
     let n = 0;
-    for (const range of await recipientRanges(db, dialect, communicationId)) {
+    for (const range of ranges) {
       const row = await sql<{ n: number }>`
         select count(*) as n from recipients r join accounts a on a.id = r.account_id
         where r.communication_id = ${communicationId} and ${absent} and ${range}`.execute(db);
       n += Number(row.rows[0]?.n ?? 0);
-      await new Promise((resolve) => setImmediate(resolve));
+      await breathe();
     }
     if (n > 0) missing.set(name, n);
   }

@@ -1,4 +1,6 @@
-// Helpers for tests that need accounts: deterministic UUIDs and CSV text.
+// Helpers for tests that need accounts: deterministic UUIDs, CSV text, a draft's recipients.
+import type { Db } from '../../src/store/store.js';
+
 export function uuidFor(n: number): string {
   const hex = n.toString(16).padStart(12, '0');
   return `00000000-0000-4000-8000-${hex}`;
@@ -12,4 +14,16 @@ export function accountsCsv(count: number, from = 1): string {
     lines.push(`${uuidFor(i)},First${i},Last${i},user${i}@example.com,${phone},${i % 3 ? 'en' : 'fr-CA'},America/Toronto,Fibre ${i % 5}`);
   }
   return lines.join('\n') + '\n';
+}
+
+/** A communication's recipients as [CSV line, account UUID], in line order. */
+export async function recipientLines(db: Db, communicationId: number): Promise<[number, string][]> {
+  const rows = await db
+    .selectFrom('recipients')
+    .innerJoin('accounts', 'accounts.id', 'recipients.account_id')
+    .select(['recipients.line', 'accounts.uuid'])
+    .where('communication_id', '=', communicationId)
+    .orderBy('recipients.line')
+    .execute();
+  return rows.map((r) => [Number(r.line), r.uuid]);
 }

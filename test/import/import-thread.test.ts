@@ -10,7 +10,7 @@ import type { CsvLimits, CsvSource } from '../../src/import/csv-reader.js';
 import { ImportJobs } from '../../src/import/import-thread.js';
 import { importRecipients } from '../../src/import/recipients-import.js';
 import { openStore, type Store } from '../../src/store/store.js';
-import { accountsCsv, uuidFor } from '../harness/accounts.js';
+import { accountsCsv, recipientLines, uuidFor } from '../harness/accounts.js';
 import { createTestDatabase, describeEachDialect, type TestDatabase } from '../harness/dialects.js';
 
 const limits: CsvLimits = { maxBytes: 64 * 1024 * 1024, maxRows: 500_000, maxFieldChars: 65_536 };
@@ -146,15 +146,7 @@ describeEachDialect('imports on a thread of their own', (ctx) => {
     const twinId = await communication(twin);
     expect(report).toEqual(await importRecipients({ store: twin, limits }, twinId, [file], options));
 
-    const recipients = await ctx
-      .store()
-      .db.selectFrom('recipients')
-      .innerJoin('accounts', 'accounts.id', 'recipients.account_id')
-      .select(['recipients.line', 'accounts.uuid'])
-      .where('communication_id', '=', id)
-      .orderBy('recipients.line')
-      .execute();
-    expect(recipients.map((r) => [Number(r.line), r.uuid])).toEqual([
+    expect(await recipientLines(ctx.store().db, id)).toEqual([
       [2, uuidFor(10_001)],
       [7, uuidFor(10_002)],
     ]);

@@ -5,7 +5,7 @@ import { importAccounts } from '../../src/import/accounts-import.js';
 import type { CsvLimits, CsvSource } from '../../src/import/csv-reader.js';
 import { csvCell, recipientsTemplateCsv, streamRejectionsCsv } from '../../src/import/recipients-csv.js';
 import { importRecipients, REPORTED_REJECTIONS } from '../../src/import/recipients-import.js';
-import { accountsCsv, uuidFor } from '../harness/accounts.js';
+import { accountsCsv, recipientLines, uuidFor } from '../harness/accounts.js';
 import { describeEachDialect } from '../harness/dialects.js';
 
 const limits: CsvLimits = { maxBytes: 64 * 1024 * 1024, maxRows: 500_000, maxFieldChars: 65_536 };
@@ -48,17 +48,7 @@ describeEachDialect('recipients import', (ctx) => {
     return Number(row.id);
   }
 
-  async function recipients(id: number): Promise<[number, string][]> {
-    const rows = await ctx
-      .store()
-      .db.selectFrom('recipients')
-      .innerJoin('accounts', 'accounts.id', 'recipients.account_id')
-      .select(['recipients.line', 'accounts.uuid'])
-      .where('communication_id', '=', id)
-      .orderBy('recipients.line')
-      .execute();
-    return rows.map((r) => [Number(r.line), r.uuid]);
-  }
+  const recipients = (id: number) => recipientLines(ctx.store().db, id);
 
   async function fingerprint(id: number) {
     const db = ctx.store().db;

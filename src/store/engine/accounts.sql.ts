@@ -1,7 +1,7 @@
 // The accounts of a claimed batch, for rendering: one query per batch.
 import type { RenderAccount } from '../../content/content.js';
 import type { AccountsTable } from '../schema.js';
-import type { SqlExec } from './sql-exec.js';
+import { inIds, type SqlExec } from './sql-exec.js';
 
 const RENDER_COLUMNS = 'uuid, first_name, last_name, email, phone, language, timezone, attributes';
 
@@ -10,11 +10,8 @@ type RenderableRow = Pick<AccountsTable, 'uuid' | 'first_name' | 'last_name' | '
 
 export async function accountsForRender(exec: SqlExec, ids: readonly number[]): Promise<Map<number, RenderAccount>> {
   const unique = [...new Set(ids)];
-  const where = exec.dialect === 'postgres' ? 'id = ANY(?::bigint[])' : 'id IN (SELECT value FROM json_each(?))';
-  const rows = await exec.all<RenderableRow & { id: number }>(
-    `SELECT id, ${RENDER_COLUMNS} FROM accounts WHERE ${where}`,
-    [exec.dialect === 'postgres' ? unique : JSON.stringify(unique)],
-  );
+  const [where, param] = inIds(exec, 'id', unique);
+  const rows = await exec.all<RenderableRow & { id: number }>(`SELECT id, ${RENDER_COLUMNS} FROM accounts WHERE ${where}`, [param]);
   return new Map(rows.map((r) => [Number(r.id), renderAccountOf(r)]));
 }
 

@@ -4,9 +4,13 @@
 // rows up (a handful per communication). Every change to the counters happens in the same
 // transaction as the change to the message rows it counts, so the sums equal a recount at every
 // moment.
-import type { SqlExec } from './sql-exec.js';
+import { inIds, type SqlExec } from './sql-exec.js';
 
 export const SHARDS = 16;
+
+/** The counter columns of communication_counts; a communication's counters are their sums. */
+export const COUNTER_COLUMNS = ['messages_total', 'messages_sent', 'messages_send_failed', 'messages_cancelled', 'messages_delivered', 'delivery_errors'] as const;
+export type CounterColumn = (typeof COUNTER_COLUMNS)[number];
 
 export interface Counts {
   total: number;
@@ -17,7 +21,7 @@ export interface Counts {
   deliveryErrors: number;
 }
 
-const COLUMNS: [keyof Counts, string][] = [
+const COLUMNS: [keyof Counts, CounterColumn][] = [
   ['total', 'messages_total'],
   ['sent', 'messages_sent'],
   ['sendFailed', 'messages_send_failed'],
@@ -41,17 +45,17 @@ export async function addCounts(tx: SqlExec, changes: ReadonlyMap<number, Partia
 }
 
 /** SQL for one counter of the communication aliased `alias`, as a scalar subquery. */
-export const countSql = (column: string, alias: string) =>
+export const countSql = (column: CounterColumn, alias: string) =>
   `(SELECT COALESCE(SUM(k.${column}), 0) FROM communication_counts k WHERE k.communication_id = ${alias}.id)`;
 
 /** The counters of these communications. */
 export async function countsOf(exec: SqlExec, ids: readonly number[]): Promise<Map<number, Counts>> {
   const found = new Map<number, Counts>(ids.map((id) => [id, { total: 0, sent: 0, sendFailed: 0, cancelled: 0, delivered: 0, deliveryErrors: 0 }]));
   if (ids.length === 0) return found;
-  const list = exec.dialect === 'postgres' ? 'communication_id = ANY(?::bigint[])' : 'communication_id IN (SELECT value FROM json_each(?))';
+  const [where, param] = inIds(exec, 'communication_id', ids);
   const rows = await exec.all<Record<string, number>>(
-    `SELECT communication_id, ${COLUMNS.map(([, c]) => `SUM(${c}) AS ${c}`).join(', ')} FROM communication_counts WHERE ${list} GROUP BY communication_id`,
-    [exec.dialect === 'postgres' ? [...ids] : JSON.stringify(ids)],
+    `SELECT communication_id, ${COLUMNS.map(([, c]) => `SUM(${c}) AS ${c}`).join(', ')} FROM communication_counts WHERE ${where} GROUP BY communication_id`,
+    [param],
   );
   for (const row of rows) {
     const counts = found.get(Number(row.communication_id));

@@ -6,7 +6,7 @@ import type { Content } from '../../content/content.js';
 import type { ClaimedMessage, RecordedOutcome } from '../../sending/sending-store.js';
 import { contentOf } from '../templates.queries.js';
 import { addCounts, countSql, countsOf } from './counts.sql.js';
-import type { SqlExec } from './sql-exec.js';
+import { inIds, type SqlExec } from './sql-exec.js';
 
 const CLAIMED_COLUMNS = 'id, communication_id, account_id, channel, language, address, attempts';
 
@@ -48,10 +48,8 @@ export async function claimBatch(
 /** Which of these communications are no longer in progress. */
 export async function notInProgress(exec: SqlExec, ids: readonly number[]): Promise<Set<number>> {
   if (ids.length === 0) return new Set();
-  const list = exec.dialect === 'postgres' ? 'id = ANY(?::bigint[])' : 'id IN (SELECT value FROM json_each(?))';
-  const rows = await exec.all<{ id: number }>(`SELECT id FROM communications WHERE ${list} AND status <> 'in_progress'`, [
-    exec.dialect === 'postgres' ? [...ids] : JSON.stringify(ids),
-  ]);
+  const [where, param] = inIds(exec, 'id', ids);
+  const rows = await exec.all<{ id: number }>(`SELECT id FROM communications WHERE ${where} AND status <> 'in_progress'`, [param]);
   return new Set(rows.map((r) => Number(r.id)));
 }
 
@@ -86,7 +84,8 @@ export async function recordOutcomes(
       const changed = await applyGroup(tx, kind, groups[kind], owner, provider, now);
       changed.forEach((communicationId, i) => {
         if (kind !== 'retry') tallies.get(communicationId)![kind]++;
-        else retried.set(communicationId, [...(retried.get(communicationId) ?? []), changed.ids[i]!]);
+        else if (retried.has(communicationId)) retried.get(communicationId)!.push(changed.ids[i]!);
+        else retried.set(communicationId, [changed.ids[i]!]);
       });
     }
     // A retry of a communication cancelled by now is not queued again (these rows are still this
@@ -103,7 +102,8 @@ export async function recordOutcomes(
         retried.delete(id);
       }
     }
-    // The counters last (the order in sending-store.ts), in a shard row of their own: no row every worker queues on.
+    // The counters last (the order in sending-store.ts), in a shard row of their own: no row
+    // that every worker queues on.
     await addCounts(tx, new Map([...tallies].map(([id, t]) => [id, { sent: t.sent, sendFailed: t.failed, cancelled: t.cancelled }])));
     const answered = [...tallies].filter(([, t]) => t.sent + t.failed > 0).map(([id]) => id);
     if (answered.length > 0) {
@@ -160,8 +160,9 @@ const COLUMNS: Record<keyof typeof SET, [string, string][]> = {
 
 /**
  * Applies one kind of outcome to the messages still ours; returns the communication id of each
- * row changed (and, in `ids`, the message id of each). PostgreSQL: one UPDATE … FROM unnest() for the whole group. SQLite: one prepared
- * single-row UPDATE per message (microseconds each, no round trips).
+ * row changed (and, in `ids`, the message id of each). PostgreSQL: one UPDATE … FROM unnest()
+ * for the whole group. SQLite: one prepared single-row UPDATE per message (microseconds each,
+ * no round trips).
  */
 async function applyGroup(
   tx: SqlExec,
@@ -175,10 +176,9 @@ async function applyGroup(
   if (rows.length === 0) return result;
   const fixed = kind === 'sent' ? [provider, now] : kind === 'failed' ? [provider] : [];
   const columns = COLUMNS[kind];
-  const values = valuesOf;
   const clear = 'lease_owner = NULL, lease_expires_at = NULL';
   if (tx.dialect === 'postgres') {
-    const arrays = columns.map((_, i) => rows.map((o) => values(o)[i]));
+    const arrays = columns.map((_, i) => rows.map((o) => valuesOf(o)[i]));
     const unnest = [`?::bigint[]`, ...columns.map(([, type]) => `?::${type}[]`)].join(', ');
     const names = ['id', ...columns.map(([name]) => name)].join(', ');
     const changed = await tx.all<{ id: number; communication_id: number }>(
@@ -197,7 +197,7 @@ async function applyGroup(
   const statement = `UPDATE messages SET ${SET[kind].replace(/\bu\.\w+/g, '?')}, ${clear}
     WHERE id = ? AND send_state = 'handing_over' AND lease_owner = ?`;
   for (const o of rows) {
-    if ((await tx.run(statement, [...fixed, ...values(o), o.id, owner])) === 1) {
+    if ((await tx.run(statement, [...fixed, ...valuesOf(o), o.id, owner])) === 1) {
       result.push(o.communicationId);
       result.ids.push(o.id);
     }
@@ -212,10 +212,8 @@ async function applyGroup(
  */
 export async function completeFinished(exec: SqlExec, ids: readonly number[], now: number): Promise<number[]> {
   if (ids.length === 0) return [];
-  const list = exec.dialect === 'postgres' ? 'id = ANY(?::bigint[])' : 'id IN (SELECT value FROM json_each(?))';
-  const expanded = await exec.all<{ id: number }>(`SELECT id FROM communications WHERE ${list} AND status = 'in_progress' AND expansion_done = 1`, [
-    exec.dialect === 'postgres' ? [...ids] : JSON.stringify(ids),
-  ]);
+  const [where, param] = inIds(exec, 'id', ids);
+  const expanded = await exec.all<{ id: number }>(`SELECT id FROM communications WHERE ${where} AND status = 'in_progress' AND expansion_done = 1`, [param]);
   if (expanded.length === 0) return [];
   const counts = await countsOf(
     exec,
@@ -245,9 +243,9 @@ export async function expandedInProgress(exec: SqlExec): Promise<number[]> {
  */
 export async function reapExpiredLeases(exec: SqlExec, now: number): Promise<number> {
   const result = await exec.transaction(async (tx) => {
-    // Messages first, then the counters of their communications (the order in sending-store.ts). A communication
-    // no longer in progress never returns to it, so its status needs no lock to be read here;
-    // one cancelled while this runs is caught by restartStopping.
+    // Messages first, then the counters of their communications (the order in
+    // sending-store.ts). A communication no longer in progress never returns to it, so its status
+    // needs no lock to be read here; one cancelled while this runs is caught by restartStopping.
     const stopped = await tx.all<{ communication_id: number }>(
       `UPDATE messages SET send_state = 'cancelled', lease_owner = NULL, lease_expires_at = NULL
        WHERE send_state = 'handing_over' AND lease_expires_at < ?

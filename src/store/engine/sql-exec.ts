@@ -56,6 +56,16 @@ export function sqliteExec(db: Db, handle: SqliteHandle): SqlExec {
   };
 }
 
+/**
+ * `column` is one of `ids`, as one bound parameter whatever their number: an array on
+ * PostgreSQL, a JSON text on SQLite. Answers the condition and its parameter.
+ */
+export function inIds(exec: Pick<SqlExec, 'dialect'>, column: string, ids: readonly number[]): [string, unknown] {
+  return exec.dialect === 'postgres'
+    ? [`${column} = ANY(?::bigint[])`, [...ids]]
+    : [`${column} IN (SELECT value FROM json_each(?))`, JSON.stringify(ids)];
+}
+
 /** The engine's executor for this store. */
 export function engineExec(store: { db: Db; sqlite: SqliteHandle | null }): SqlExec {
   return store.sqlite ? sqliteExec(store.db, store.sqlite) : postgresExec(store.db);
