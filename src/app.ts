@@ -5,7 +5,7 @@ import { AggregatorRegistry, Registry, collectDefaultMetrics, Counter } from 'pr
 import type { Config } from './config.js';
 import { ContentRenderer } from './content/render.js';
 import { ImportJobs } from './import/import-thread.js';
-import { createProviders, type Providers } from './providers/registry.js';
+import { distinctProviders, type Providers } from './providers/registry.js';
 import { AccountsService } from './services/accounts.service.js';
 import { CommunicationsService } from './services/communications.service.js';
 import { PreviewService } from './services/preview.service.js';
@@ -20,7 +20,7 @@ import { SenderThread } from './sending/sender-thread.js';
 import { UnsubscribeLinks } from './sending/unsubscribe.js';
 import { WorkSignal } from './sending/work-signal.js';
 import { DeliveryIntake } from './sending/delivery-intake.js';
-import { createDispatcher, handOversCounter } from './sender.js';
+import { createDispatcher, handOversCounter, openProviders } from './sender.js';
 import { SandboxService } from './services/sandbox.service.js';
 import { UnsubscribeService } from './services/unsubscribe.service.js';
 import { TemplatesService } from './services/templates.service.js';
@@ -130,17 +130,17 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const auth = createAuthServices({ config, store, logger, now: options.now ?? Date.now, hasher: options.hasher });
   const now = options.now ?? Date.now;
   const renderer = new ContentRenderer();
-  const providers = options.providers ?? (await createProviders({ config, store }));
+  const engine = engineExec(store);
+  const sending = sendingStore(engine);
+  const delivery = new DeliveryIntake({ store: sending.delivery, now, registry, logger });
+  const providers = options.providers ?? (await openProviders(config, engine, delivery, logger));
   const templates = new TemplatesService({ store, renderer, now });
   const communications = new CommunicationsService({ store, now });
   const review = new ReviewService({ store, renderer, communications, smsSegmentWarning: config.smsSegmentWarning });
   const preview = new PreviewService({ store, config, renderer, communications, providers });
-  const engine = engineExec(store);
-  const sending = sendingStore(engine);
   const sendingService = new SendingService({ store: sending.launch, signal, communications, review, now });
   const outcomes = new OutcomesService({ store, exec: engine, communications, now });
   const unsubscribe = await UnsubscribeLinks.load(store.db, config.publicUrl);
-  const delivery = new DeliveryIntake({ store: sending.delivery, now, registry, logger });
   const unsubscribes = new UnsubscribeService({ store: sending.suppressions, links: unsubscribe, now });
   const sandbox = new SandboxService({ store });
   const dispatcherFor = () =>
@@ -173,7 +173,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     senderThread,
     async close() {
       await senderThread.stop();
-      await Promise.all([...new Set(Object.values(providers))].map((p) => p.close?.()));
+      await Promise.all(distinctProviders(providers).map((p) => p.close?.()));
       await store.close();
     },
   };

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { CountryCode } from 'libphonenumber-js';
 import { isCountryCode } from './domain/account-fields.js';
 import { CrierError } from './domain/errors.js';
+import { BUILT_IN, settingProblems } from './providers/registry.js';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();
@@ -32,7 +33,7 @@ const settings = z
     DATABASE_URL: z.string().min(1).default('./data/crier.db'),
     CRIER_PUBLIC_URL: z.url().optional(),
     CRIER_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-    // Built in: sandbox; smtp, sendgrid and mailgun are coming; other names come from CRIER_PROVIDER_MODULES.
+    // Built in: those of providers/registry.ts; other names come from CRIER_PROVIDER_MODULES.
     CRIER_EMAIL_PROVIDER: z.string().regex(/^[a-z][a-z0-9_-]*$/, 'must be a provider name such as sandbox or sendgrid').default('sandbox'),
     CRIER_SMS_PROVIDER: z.string().regex(/^[a-z][a-z0-9_-]*$/, 'must be a provider name such as sandbox or twilio').default('sandbox'),
     CRIER_EMAIL_FROM: z.string().min(3).default('Crier <crier@localhost>'),
@@ -61,7 +62,6 @@ const settings = z
     CRIER_CIRCUIT_PROBE_SECONDS: positiveInt.default(15),
     CRIER_EXPANSION_CHUNK: positiveInt.default(20_000),
     CRIER_DELIVERY_REPORT_HOURS: positiveInt.default(72),
-    CRIER_SANDBOX_DELIVERY_DELAY_MS: z.coerce.number().int().nonnegative().default(2000),
     CRIER_PROVIDER_MODULES: z.string().optional(),
     CRIER_METRICS: bool.default(true),
     CRIER_METRICS_TOKEN: optionalText,
@@ -73,54 +73,26 @@ const settings = z
     CRIER_LOGIN_LOCKOUT_MINUTES: positiveInt.default(15),
     CRIER_LOGIN_RATE_LIMIT: positiveInt.default(10),
     CRIER_UNSUBSCRIBE_RATE_LIMIT: positiveInt.default(120),
-    SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must start with smtp:// or smtps://').optional(),
-    SENDGRID_API_KEY: optionalText,
-    SENDGRID_BASE_URL: z.url().default('https://api.sendgrid.com'),
-    SENDGRID_WEBHOOK_PUBLIC_KEY: optionalText,
-    MAILGUN_API_KEY: optionalText,
-    MAILGUN_DOMAIN: optionalText,
-    MAILGUN_BASE_URL: z.url().default('https://api.mailgun.net'),
-    MAILGUN_WEBHOOK_SIGNING_KEY: optionalText,
-    TWILIO_ACCOUNT_SID: optionalText,
-    TWILIO_AUTH_TOKEN: optionalText,
-    TWILIO_FROM: optionalText,
-    TWILIO_MESSAGING_SERVICE_SID: optionalText,
-    TWILIO_BASE_URL: z.url().default('https://api.twilio.com'),
   })
+  // Each provider declares its own settings (providers/<name>/index.ts); all are validated here.
+  .extend(Object.assign({}, ...BUILT_IN.map((p) => p.settings.shape)) as Record<never, z.ZodType>)
   .superRefine((s, ctx) => {
-    const need = (key: keyof typeof s, why: string) => {
-      if (s[key] === undefined) ctx.addIssue({ code: 'custom', path: [key], message: `is required ${why}` });
-    };
-    if (s.CRIER_EMAIL_PROVIDER === 'smtp') need('SMTP_URL', 'when CRIER_EMAIL_PROVIDER=smtp');
-    if (s.CRIER_EMAIL_PROVIDER === 'sendgrid') need('SENDGRID_API_KEY', 'when CRIER_EMAIL_PROVIDER=sendgrid');
-    if (s.CRIER_EMAIL_PROVIDER === 'mailgun') {
-      need('MAILGUN_API_KEY', 'when CRIER_EMAIL_PROVIDER=mailgun');
-      need('MAILGUN_DOMAIN', 'when CRIER_EMAIL_PROVIDER=mailgun');
-    }
-    if (s.CRIER_SMS_PROVIDER === 'twilio') {
-      need('TWILIO_ACCOUNT_SID', 'when CRIER_SMS_PROVIDER=twilio');
-      need('TWILIO_AUTH_TOKEN', 'when CRIER_SMS_PROVIDER=twilio');
-      if (!s.TWILIO_FROM && !s.TWILIO_MESSAGING_SERVICE_SID) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['TWILIO_FROM'],
-          message: 'or TWILIO_MESSAGING_SERVICE_SID is required when CRIER_SMS_PROVIDER=twilio',
-        });
-      }
+    for (const [setting, name] of [
+      ['CRIER_EMAIL_PROVIDER', s.CRIER_EMAIL_PROVIDER],
+      ['CRIER_SMS_PROVIDER', s.CRIER_SMS_PROVIDER],
+    ] as const) {
+      const definition = BUILT_IN.find((p) => p.name === name);
+      // A name no built-in has may come from CRIER_PROVIDER_MODULES: checked when the modules load.
+      if (!definition) continue;
+      for (const problem of settingProblems(definition, s, setting)) ctx.addIssue({ code: 'custom', path: [problem.setting], message: problem.message });
     }
   });
 
-export type Settings = z.output<typeof settings>;
-export const SETTING_NAMES = Object.keys(settings.shape) as (keyof Settings)[];
+/** The settings, providers' included (typed as unknown: each provider reads its own). */
+export type Settings = z.output<typeof settings> & Readonly<Record<string, unknown>>;
+export const SETTING_NAMES = Object.keys(settings.shape) as (keyof Settings & string)[];
 /** Settings whose values are never printed or sent back. */
-export const SECRET_SETTINGS: ReadonlySet<string> = new Set([
-  'SMTP_URL',
-  'SENDGRID_API_KEY',
-  'MAILGUN_API_KEY',
-  'MAILGUN_WEBHOOK_SIGNING_KEY',
-  'TWILIO_AUTH_TOKEN',
-  'CRIER_METRICS_TOKEN',
-]);
+export const SECRET_SETTINGS: ReadonlySet<string> = new Set(['CRIER_METRICS_TOKEN', ...BUILT_IN.flatMap((p) => p.secrets)]);
 
 export interface Config {
   port: number;
@@ -171,7 +143,6 @@ export interface SendingConfig {
   expansionChunk: number;
   /** After this long without a final report, a sent message's delivery state is "no report". */
   deliveryReportMs: number;
-  sandboxDeliveryDelayMs: number;
   /** Extra provider modules (paths), each exporting `providers: { name, create(deps) }[]`. */
   providerModules: string[];
 }
@@ -232,7 +203,6 @@ export function loadConfig(sources: ConfigSources = {}): Config {
       breaker: { openAfterMs: s.CRIER_CIRCUIT_OPEN_AFTER_SECONDS * 1000, probeEveryMs: s.CRIER_CIRCUIT_PROBE_SECONDS * 1000 },
       expansionChunk: s.CRIER_EXPANSION_CHUNK,
       deliveryReportMs: s.CRIER_DELIVERY_REPORT_HOURS * 3_600_000,
-      sandboxDeliveryDelayMs: s.CRIER_SANDBOX_DELIVERY_DELAY_MS,
       providerModules: (s.CRIER_PROVIDER_MODULES ?? '').split(',').map((m) => m.trim()).filter(Boolean),
     },
     metrics: s.CRIER_METRICS,

@@ -7,13 +7,14 @@ import { Counter, Registry } from 'prom-client';
 import type { Config } from './config.js';
 import { ContentRenderer } from './content/render.js';
 import { createLogger } from './logging.js';
-import { createProviders, type Providers } from './providers/registry.js';
+import { createProviders, distinctProviders, type Providers } from './providers/registry.js';
 import { DeliveryIntake } from './sending/delivery-intake.js';
 import { deliveryTasks } from './sending/delivery-tasks.js';
 import { Dispatcher } from './sending/dispatcher.js';
 import type { SendingStore } from './sending/sending-store.js';
 import { UnsubscribeLinks } from './sending/unsubscribe.js';
 import type { WorkSignal } from './sending/work-signal.js';
+import { providerCapabilities } from './store/engine/provider-capabilities.sql.js';
 import { engineExec, type SqlExec } from './store/engine/sql-exec.js';
 import { sendingStore } from './store/engine/sending-store.js';
 import { openMigratedStore, type Store } from './store/store.js';
@@ -45,14 +46,7 @@ export interface SenderParts {
 
 export function createDispatcher(parts: SenderParts): Dispatcher {
   const { config, logger, now, handOvers } = parts;
-  const tasks = deliveryTasks({
-    store: parts.sending.delivery,
-    exec: parts.engine,
-    deliveryReportMs: config.sending.deliveryReportMs,
-    providers: parts.providers,
-    intake: parts.delivery,
-    logger,
-  });
+  const tasks = deliveryTasks({ store: parts.sending.delivery, deliveryReportMs: config.sending.deliveryReportMs, providers: parts.providers, logger });
   return new Dispatcher({
     store: parts.sending,
     config,
@@ -67,6 +61,17 @@ export function createDispatcher(parts: SenderParts): Dispatcher {
       for (const [outcome, n] of Object.entries(counts)) if (n > 0) handOvers.inc({ channel, outcome }, n);
     },
   });
+}
+
+/** The providers the config names, given what they may use: the engine's SQL and the one intake. */
+export function openProviders(config: Config, engine: SqlExec, delivery: DeliveryIntake, logger: Logger, now: () => number = Date.now): Promise<Providers> {
+  const s = config.settings;
+  return createProviders(
+    { email: s.CRIER_EMAIL_PROVIDER, sms: s.CRIER_SMS_PROVIDER, publicUrl: config.publicUrl, settings: s, modules: config.sending.providerModules },
+    providerCapabilities(engine, (events) => delivery.ingest(events)),
+    logger,
+    now,
+  );
 }
 
 export interface OpenSender {
@@ -87,7 +92,8 @@ export async function openSender(config: Config, options: { logger?: Logger } = 
     const registry = new Registry();
     const engine = engineExec(store);
     const sending = sendingStore(engine);
-    const providers = await createProviders({ config, store });
+    const delivery = new DeliveryIntake({ store: sending.delivery, registry, logger });
+    const providers = await openProviders(config, engine, delivery, logger);
     const parts: SenderParts = {
       config,
       logger,
@@ -98,7 +104,7 @@ export async function openSender(config: Config, options: { logger?: Logger } = 
       providers,
       renderer: new ContentRenderer(),
       unsubscribe: await UnsubscribeLinks.load(store.db, config.publicUrl),
-      delivery: new DeliveryIntake({ store: sending.delivery, registry, logger }),
+      delivery,
       handOvers: handOversCounter(registry),
     };
     return {
@@ -106,7 +112,7 @@ export async function openSender(config: Config, options: { logger?: Logger } = 
       registry,
       logger,
       async close() {
-        await Promise.all([...new Set(Object.values(providers))].map((p) => p.close?.()));
+        await Promise.all(distinctProviders(providers).map((p) => p.close?.()));
         await store.close();
       },
     };

@@ -22,18 +22,31 @@ interface EventBase {
 
 export interface MessageEvent extends EventBase {
   kind: MessageEventKind;
+  /**
+   * The provider's id of the message, as its send answer gave it. Batch APIs (SendGrid, Mailgun)
+   * give one id a request: there it is `<request id>#<Crier's message id>`, rebuilt alike from
+   * the event (whose custom arguments carry Crier's id).
+   */
   providerMessageId: string;
   /** A permanent failure (the address does not exist): the address is suppressed. */
   hardBounce?: boolean;
 }
 
-/** An inbound SMS STOP: it names the phone number (E.164) that opted out, not a message. */
+/**
+ * An inbound SMS opt-out keyword (STOP, …) or opt-in keyword (START, …): it names the phone number
+ * (E.164), not a message. A STOP suppresses the number; a START lifts an SMS STOP suppression.
+ */
 export interface StopEvent extends EventBase {
-  kind: 'stop';
+  kind: 'stop' | 'start';
   phone: string;
 }
 
 export type DeliveryEvent = MessageEvent | StopEvent;
+
+/** Whether an event names a phone number (STOP, START) rather than a message. */
+export function isPhoneEvent(event: DeliveryEvent): event is StopEvent {
+  return event.kind === 'stop' || event.kind === 'start';
+}
 export type DeliveryEventKind = DeliveryEvent['kind'];
 
 export type SuppressionReason = 'hard_bounce' | 'complaint' | 'unsubscribed' | 'sms_stop';
@@ -68,6 +81,7 @@ export function suppressionReason(event: DeliveryEvent): SuppressionReason | nul
       return 'unsubscribed';
     case 'stop':
       return 'sms_stop';
+    case 'start':
     case 'accepted':
     case 'delivered':
       return null;

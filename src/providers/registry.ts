@@ -1,39 +1,46 @@
-// The one place that knows providers by name: config → the provider for each channel. Adding a
-// provider is a folder under providers/ and one entry in BUILT_IN; a deployment can also load
-// its own (a gateway of its own, a loopback provider in tests) from modules named in
-// CRIER_PROVIDER_MODULES, each exporting `providers: ProviderFactory[]`.
+// The one place that knows providers by name. Adding a provider is a folder under providers/ and
+// one line in BUILT_IN: its definition (provider.ts) brings its settings, which the config loader
+// validates, and everything else about it. A deployment can also load its own (a gateway of its
+// own, a loopback provider in tests) from modules named in CRIER_PROVIDER_MODULES, each exporting
+// `providers: ProviderDefinition[]`.
 import { pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
-import type { Config } from '../config.js';
+import type { Logger } from 'pino';
+import { z } from 'zod';
 import { CrierError } from '../domain/errors.js';
-import type { Store } from '../store/store.js';
-import type { Channel, Provider } from './provider.js';
-import { SandboxProvider } from './sandbox/sandbox.provider.js';
+import type { Channel, Provider, ProviderCapabilities, ProviderDefinition, SettingProblem } from './provider.js';
+import { sandbox } from './sandbox/index.js';
 
-export interface ProviderDeps {
-  config: Config;
-  store: Store;
-}
-
-export interface ProviderFactory {
-  name: string;
-  create(deps: ProviderDeps): Provider;
-}
-
-const BUILT_IN: ProviderFactory[] = [{ name: 'sandbox', create: ({ store, config }) => new SandboxProvider({ store, deliveryDelayMs: config.sending.sandboxDeliveryDelayMs }) }];
+export const BUILT_IN: readonly ProviderDefinition[] = [
+  sandbox,
+];
 
 export type Providers = Record<Channel, Provider>;
 
-async function loadModules(paths: readonly string[]): Promise<ProviderFactory[]> {
-  const factories: ProviderFactory[] = [];
+/** What choosing providers needs of the configuration (config.ts's Config has it all). */
+export interface ProviderSelection {
+  email: string;
+  sms: string;
+  publicUrl: string;
+  /** Every setting as given (validated for built-in providers); module providers validate theirs here. */
+  settings: Readonly<Record<string, unknown>>;
+  /** Paths of modules exporting `providers: ProviderDefinition[]`. */
+  modules: readonly string[];
+}
+
+/** A module's definition may leave out what it has no use for. */
+type ModuleDefinition = Partial<ProviderDefinition> & Pick<ProviderDefinition, 'name' | 'create'>;
+
+async function loadModules(paths: readonly string[]): Promise<ProviderDefinition[]> {
+  const definitions: ProviderDefinition[] = [];
   for (const path of paths) {
-    const module = (await importModule(pathToFileURL(resolve(path)).href)) as { providers?: ProviderFactory[] };
+    const module = (await importModule(pathToFileURL(resolve(path)).href)) as { providers?: ModuleDefinition[] };
     if (!Array.isArray(module.providers)) {
       throw new CrierError('config_invalid', `CRIER_PROVIDER_MODULES: ${path} exports no "providers" list`);
     }
-    factories.push(...module.providers);
+    for (const d of module.providers) definitions.push({ channels: ['email', 'sms'], settings: z.object({}), secrets: [], ...d });
   }
-  return factories;
+  return definitions;
 }
 
 const TYPESCRIPT = /\.[cm]?tsx?$/;
@@ -54,22 +61,49 @@ async function importModule(url: string): Promise<unknown> {
   return import(url);
 }
 
-export async function createProviders(deps: ProviderDeps): Promise<Providers> {
-  const factories = new Map([...BUILT_IN, ...(await loadModules(deps.config.sending.providerModules))].map((f) => [f.name, f]));
-  const settings = deps.config.settings;
-  const build = (channel: Channel, name: string): Provider => {
-    const factory = factories.get(name);
-    if (!factory) {
-      const setting = channel === 'email' ? 'CRIER_EMAIL_PROVIDER' : 'CRIER_SMS_PROVIDER';
-      throw new CrierError('config_invalid', `${setting} = ${name}: no such provider in this installation (known: ${[...factories.keys()].join(', ')})`);
+/** What a chosen provider finds wrong with its settings (the config loader reports these). */
+export function settingProblems(definition: ProviderDefinition, settings: Readonly<Record<string, unknown>>, setting: string): SettingProblem[] {
+  const parsed = definition.settings.safeParse(settings);
+  if (!parsed.success) {
+    return parsed.error.issues.map((issue) => ({ setting: String(issue.path[0] ?? setting), message: issue.message }));
+  }
+  return (definition.requires?.(parsed.data) ?? []).map((p) => ({ ...p, message: `${p.message} when ${setting}=${definition.name}` }));
+}
+
+export async function createProviders(selection: ProviderSelection, capabilities: ProviderCapabilities, logger: Logger, now: () => number = Date.now): Promise<Providers> {
+  const definitions = new Map([...BUILT_IN, ...(await loadModules(selection.modules))].map((d) => [d.name, d]));
+  const chosen: Record<Channel, string> = { email: selection.email, sms: selection.sms };
+  const made = new Map<string, Provider>();
+  const build = (channel: Channel): Provider => {
+    const name = chosen[channel];
+    const setting = channel === 'email' ? 'CRIER_EMAIL_PROVIDER' : 'CRIER_SMS_PROVIDER';
+    const definition = definitions.get(name);
+    if (!definition) {
+      throw new CrierError('config_invalid', `${setting} = ${name}: no such provider in this installation (known: ${[...definitions.keys()].join(', ')})`);
     }
-    const provider = factory.create(deps);
-    if (!provider.channels.includes(channel)) {
-      throw new CrierError('config_invalid', `${name} cannot send ${channel}`);
+    if (!definition.channels.includes(channel)) throw new CrierError('config_invalid', `${setting} = ${name}: ${name} cannot send ${channel}`);
+    const problems = settingProblems(definition, selection.settings, setting);
+    if (problems.length > 0) {
+      throw new CrierError('config_invalid', `Invalid configuration:\n  ${problems.map((p) => `${p.setting}: ${p.message}`).join('\n  ')}`, problems);
     }
+    const existing = made.get(name);
+    if (existing) return existing;
+    const provider = definition.create({
+      settings: definition.settings.parse(selection.settings),
+      publicUrl: selection.publicUrl.replace(/\/+$/, ''),
+      channels: (['email', 'sms'] as const).filter((c) => chosen[c] === name),
+      capabilities,
+      logger: logger.child({ provider: name }),
+      now,
+    });
+    if (!provider.channels.includes(channel)) throw new CrierError('config_invalid', `${setting} = ${name}: ${name} cannot send ${channel}`);
+    made.set(name, provider);
     return provider;
   };
-  const email = build('email', settings.CRIER_EMAIL_PROVIDER);
-  const sms = settings.CRIER_SMS_PROVIDER === settings.CRIER_EMAIL_PROVIDER ? email : build('sms', settings.CRIER_SMS_PROVIDER);
-  return { email, sms };
+  return { email: build('email'), sms: build('sms') };
+}
+
+/** Each provider in use once (one may serve both channels). */
+export function distinctProviders(providers: Providers): Provider[] {
+  return [...new Set(Object.values(providers))];
 }

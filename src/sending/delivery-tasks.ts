@@ -1,11 +1,7 @@
 // The periodic jobs of delivery reporting, run by every sender beside sending (see
 // Dispatcher's `tasks`). Each run is idempotent and safe with any number of workers at once.
 import type { Logger } from 'pino';
-import { sandboxReports } from '../providers/sandbox/sandbox.reports.js';
-import { SandboxProvider } from '../providers/sandbox/sandbox.provider.js';
-import type { Providers } from '../providers/registry.js';
-import type { SqlExec } from '../store/engine/sql-exec.js';
-import type { DeliveryIntake } from './delivery-intake.js';
+import { distinctProviders, type Providers } from '../providers/registry.js';
 import type { PeriodicTask } from './periodic-task.js';
 import type { DeliveryStore } from './sending-store.js';
 
@@ -53,23 +49,7 @@ export function lateMatches(deps: { store: DeliveryStore; logger?: Logger; every
   };
 }
 
-/**
- * Every delivery task a sender runs: the sweeps, and the reports of each sandbox provider in use
- * (the sandbox reads its own table through `exec`).
- */
-export function deliveryTasks(deps: {
-  store: DeliveryStore;
-  exec: SqlExec;
-  deliveryReportMs: number;
-  providers: Providers;
-  intake: DeliveryIntake;
-  logger?: Logger;
-}): PeriodicTask[] {
-  const tasks = [noReportSweep(deps), lateMatches(deps)];
-  for (const provider of new Set(Object.values(deps.providers))) {
-    if (provider instanceof SandboxProvider) {
-      tasks.push(sandboxReports({ exec: deps.exec, ingest: (events) => deps.intake.ingest(events), provider: provider.name }));
-    }
-  }
-  return tasks;
+/** Every delivery task a sender runs: the sweeps, and each provider's own (the sandbox's reports, polling). */
+export function deliveryTasks(deps: { store: DeliveryStore; deliveryReportMs: number; providers: Providers; logger?: Logger }): PeriodicTask[] {
+  return [noReportSweep(deps), lateMatches(deps), ...distinctProviders(deps.providers).flatMap((p) => p.tasks?.() ?? [])];
 }

@@ -2,13 +2,10 @@
 // never two runs of one task at once, errors logged and the task run again at its next turn, and
 // a stop that waits for the runs in progress, so the store they use can be closed after it.
 import type { Logger } from 'pino';
+import type { PeriodicTask } from '../providers/provider.js';
 
-export interface PeriodicTask {
-  name: string;
-  everyMs: number;
-  /** Each run must be idempotent: any number of workers run the same tasks. */
-  run(now: number): Promise<void>;
-}
+/** Each run must be idempotent: any number of workers run the same tasks. */
+export type { PeriodicTask } from '../providers/provider.js';
 
 export class PeriodicTasks {
   private timers: NodeJS.Timeout[] = [];

@@ -1,6 +1,7 @@
 // The sandbox end to end: it plans a report for each message it accepts, and its periodic task
 // hands the due reports to the delivery intake, like a provider's webhook.
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { sandboxOutbox } from '../../src/store/engine/provider-capabilities.sql.js';
 import { HARD_BOUNCE_TEXT, planReport, sandboxReports, UNREACHABLE_TEXT } from '../../src/providers/sandbox/sandbox.reports.js';
 import type { Dispatcher } from '../../src/sending/dispatcher.js';
 import { uuidFor } from '../harness/accounts.js';
@@ -58,7 +59,7 @@ describeEachDialect('sandbox delivery reports', (ctx) => {
   it('reports each plan once, however many workers run the task', async () => {
     await t.app.store.db.deleteFrom('suppressions').execute();
     const { id } = await sendCommunication(t.app, 3, { content: EMAIL_AND_SMS, csvRows: rows });
-    const task = sandboxReports({ exec: t.app.engine, ingest: (events) => t.app.delivery.ingest(events) });
+    const task = sandboxReports({ outbox: sandboxOutbox(t.app.engine), ingest: (events) => t.app.delivery.ingest(events) });
     await Promise.all([task.run(Date.now()), task.run(Date.now()), task.run(Date.now())]);
     const pending = await t.app.store.db.selectFrom('sandbox_messages').select('id').where('reported_at', 'is', null).execute();
     expect(pending).toEqual([]);

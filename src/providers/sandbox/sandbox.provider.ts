@@ -1,13 +1,12 @@
-// The built-in provider: accepts email and SMS, keeps them in the database for viewing, and
+// The built-in provider: accepts email and SMS, keeps them in its outbox for viewing, and
 // answers like a real provider, so a new install shows the whole flow with no setup.
 import { randomUUID } from 'node:crypto';
-import type { Store } from '../../store/store.js';
-import type { Outcome, Outgoing, Provider, ProviderLimits } from '../provider.js';
-import { planReport } from './sandbox.reports.js';
+import type { Outcome, Outgoing, PeriodicTask, Provider, ProviderCapabilities, ProviderCheck, ProviderLimits, SandboxMessage } from '../provider.js';
+import { planReport, sandboxReports } from './sandbox.reports.js';
 
 export interface SandboxOptions {
-  store: Store;
-  /** How long after sending the sandbox reports delivery (through the webhook intake path). */
+  capabilities: Pick<ProviderCapabilities, 'sandbox' | 'ingest'>;
+  /** How long after sending the sandbox reports delivery (through the one delivery intake). */
   deliveryDelayMs?: number;
   limits?: Partial<ProviderLimits>;
   now?: () => number;
@@ -20,14 +19,14 @@ export class SandboxProvider implements Provider {
 
   constructor(private readonly options: SandboxOptions) {
     // No rate limit of its own: nothing leaves the machine, and a bucket would only cost a transaction a claim.
-    this.limits = { maxBatchSize: 500, messagesPerSecond: Infinity, maxConcurrentRequests: 4, ...options.limits };
+    this.limits = { maxBatchSize: 500, messagesPerSecond: Infinity, maxConcurrentRequests: 4, rateNote: 'sandbox: nothing leaves this machine', ...options.limits };
   }
 
   async send(batch: readonly Outgoing[]): Promise<Outcome[]> {
     if (batch.length === 0) return [];
     const now = this.options.now?.() ?? Date.now();
     const dueAt = now + (this.options.deliveryDelayMs ?? 2000);
-    const rows = batch.map((m) => {
+    const rows = batch.map((m): SandboxMessage => {
       const report = planReport(m);
       return {
         provider_message_id: `sbx_${randomUUID()}`,
@@ -44,7 +43,15 @@ export class SandboxProvider implements Provider {
         report_due_at: dueAt,
       };
     });
-    await this.options.store.db.insertInto('sandbox_messages').values(rows).execute();
+    await this.options.capabilities.sandbox.insert(rows);
     return rows.map((r) => ({ id: r.crier_id, ok: true as const, providerMessageId: r.provider_message_id }));
+  }
+
+  tasks(): PeriodicTask[] {
+    return [sandboxReports({ outbox: this.options.capabilities.sandbox, ingest: (events) => this.options.capabilities.ingest(events), provider: this.name })];
+  }
+
+  async check(): Promise<ProviderCheck> {
+    return { ok: true, detail: 'the sandbox needs no credentials: messages stay in this database' };
   }
 }

@@ -2,9 +2,7 @@
 // a periodic task turns due plans into delivery events and hands them to the same intake real
 // webhooks use, so the sandbox shows the whole flow, failures included, with no provider.
 import type { DeliveryEvent } from '../../domain/delivery.js';
-import type { PeriodicTask } from '../../sending/periodic-task.js';
-import type { SqlExec } from '../../store/engine/sql-exec.js';
-import type { Outgoing } from '../provider.js';
+import type { DueSandboxReport, Outgoing, PeriodicTask, SandboxOutbox } from '../provider.js';
 
 export type SandboxReportKind = 'delivered' | 'bounced' | 'failed';
 
@@ -28,18 +26,8 @@ export function planReport(message: Outgoing): SandboxReport {
   return { kind: 'delivered', reason: null };
 }
 
-interface DueReport {
-  id: number;
-  provider_message_id: string;
-  channel: string;
-  to_address: string;
-  report_kind: SandboxReportKind;
-  report_reason: string | null;
-  report_due_at: number;
-}
-
 /** The event a provider's webhook would have sent for this report. */
-export function reportEvent(provider: string, r: DueReport): DeliveryEvent {
+export function reportEvent(provider: string, r: DueSandboxReport): DeliveryEvent {
   const delivered = r.report_kind === 'delivered';
   return {
     provider,
@@ -58,7 +46,7 @@ const BATCH = 500;
 const MAX_BATCHES = 20;
 
 export interface SandboxReportDeps {
-  exec: SqlExec;
+  outbox: SandboxOutbox;
   /** The intake's `ingest`: the same path as every webhook. */
   ingest(events: DeliveryEvent[]): Promise<unknown>;
   provider?: string;
@@ -77,50 +65,12 @@ export function sandboxReports(deps: SandboxReportDeps): PeriodicTask {
     everyMs: deps.everyMs ?? 1_000,
     async run(now) {
       for (let i = 0; i < MAX_BATCHES; i++) {
-        const due = await dueReports(deps.exec, now, BATCH);
+        const due = await deps.outbox.takeDue(now, BATCH);
         if (due.length === 0) return;
         await deps.ingest(due.map((r) => reportEvent(provider, r)));
-        await markReported(deps.exec, due.map((r) => Number(r.id)), now);
+        await deps.outbox.markReported(due.map((r) => Number(r.id)), now);
         if (due.length < BATCH) return;
       }
     },
   };
-}
-
-/** How long a worker has to report what it took before another may take it again. */
-const TAKEN_FOR_MS = 30_000;
-
-/**
- * Due plans, oldest first. On PostgreSQL each is taken by pushing its due time back by
- * TAKEN_FOR_MS, skipping those another worker is taking: workers report disjoint plans instead of
- * all ingesting the same ones (harmless, but each copy locks the same messages). A worker that
- * dies before marking them reported leaves them due again after that delay. SQLite has one
- * writer: the plans are read as they are.
- */
-async function dueReports(exec: SqlExec, now: number, limit: number): Promise<DueReport[]> {
-  if (exec.dialect === 'postgres') {
-    return exec.all<DueReport>(
-      `UPDATE sandbox_messages s SET report_due_at = ?
-       FROM (SELECT id, report_due_at FROM sandbox_messages WHERE reported_at IS NULL AND report_due_at <= ?
-             ORDER BY report_due_at, id LIMIT ? FOR UPDATE SKIP LOCKED) due
-       WHERE s.id = due.id
-       RETURNING s.id, s.provider_message_id, s.channel, s.to_address, s.report_kind, s.report_reason, due.report_due_at`,
-      [now + TAKEN_FOR_MS, now, limit],
-    );
-  }
-  return exec.all<DueReport>(
-    `SELECT id, provider_message_id, channel, to_address, report_kind, report_reason, report_due_at FROM sandbox_messages
-     WHERE reported_at IS NULL AND report_due_at <= ? ORDER BY report_due_at, id LIMIT ?`,
-    [now, limit],
-  );
-}
-
-async function markReported(exec: SqlExec, ids: readonly number[], now: number): Promise<void> {
-  if (exec.dialect === 'postgres') {
-    await exec.run(`UPDATE sandbox_messages SET reported_at = ? WHERE id = ANY(?::bigint[]) AND reported_at IS NULL`, [now, ids]);
-    return;
-  }
-  await exec.transaction(async (tx) => {
-    for (const id of ids) await tx.run(`UPDATE sandbox_messages SET reported_at = ? WHERE id = ? AND reported_at IS NULL`, [now, id]);
-  });
 }

@@ -5,7 +5,7 @@ import { nextDeliveryState, isDeliveryState, suppressionReason, type DeliveryEve
 import type { DeliveryState } from '../../domain/message.js';
 import type { NewSuppression } from '../../sending/sending-store.js';
 import { addCounts } from './counts.sql.js';
-import { addSuppression } from './suppressions.sql.js';
+import { addSuppression, liftSuppression } from './suppressions.sql.js';
 import type { SqlExec } from './sql-exec.js';
 
 /** A sent message as the intake sees it, locked for the transaction. */
@@ -40,16 +40,22 @@ const counted = (state: DeliveryState) => ({ delivered: state === 'delivered' ? 
  */
 export async function applyEffects(tx: SqlExec, events: readonly NewEvent[], now: number): Promise<void> {
   const changes = new Map<number, Change>();
-  const suppressions = new Map<string, NewSuppression & { provider: string }>();
+  // By address, the last word wins within a batch: STOP then START leaves the number reachable.
+  const suppressions = new Map<string, (NewSuppression & { provider: string; lift?: false }) | { lift: true; phone: string; provider: string; source: string }>();
   const suppress = (s: NewSuppression & { provider: string }) => {
     const key = `${s.channel}\u0000${s.address}`;
-    if (!suppressions.has(key)) suppressions.set(key, s);
+    const before = suppressions.get(key);
+    if (!before || before.lift) suppressions.set(key, s);
   };
   for (const { event, messages } of [...events].sort((a, b) => a.event.occurredAt - b.event.occurredAt)) {
     const source = `${event.provider}:${event.eventKey}`;
     const reason = suppressionReason(event);
     if (event.kind === 'stop') {
       suppress({ channel: 'sms', address: event.phone, reason: 'sms_stop', source, provider: event.provider });
+      continue;
+    }
+    if (event.kind === 'start') {
+      suppressions.set(`sms\u0000${event.phone}`, { lift: true, phone: event.phone, provider: event.provider, source });
       continue;
     }
     for (const message of messages) {
@@ -66,9 +72,11 @@ export async function applyEffects(tx: SqlExec, events: readonly NewEvent[], now
     }
   }
   await writeStates(tx, [...changes.values()].filter((c) => c.before !== c.after), now);
-  const sorted = [...suppressions.values()].sort((a, b) => (a.channel + a.address < b.channel + b.address ? -1 : 1));
-  for (const s of sorted) {
-    await addSuppression(tx, s, { userId: null, label: `provider:${s.provider}` }, now);
+  const sorted = [...suppressions].sort(([a], [b]) => (a < b ? -1 : 1));
+  for (const [, s] of sorted) {
+    const actor = { userId: null, label: `provider:${s.provider}` };
+    if (s.lift) await liftSuppression(tx, { channel: 'sms', address: s.phone, reason: 'sms_stop', source: s.source }, actor, now);
+    else await addSuppression(tx, s, actor, now);
   }
 }
 

@@ -2,7 +2,7 @@
 // once, and apply the new ones; later, apply events that arrived before their message was
 // recorded as sent; and the no-report sweep. Locks follow the order in sending-store.ts: the messages named (by
 // id), then the events, then their communications' counters, then suppressions.
-import type { DeliveryEvent, MessageEventKind } from '../../domain/delivery.js';
+import { isPhoneEvent, type DeliveryEvent, type MessageEventKind } from '../../domain/delivery.js';
 import type { EventResult } from '../../sending/sending-store.js';
 import { applyEffects, type EventMessage, type NewEvent } from './delivery-effects.sql.js';
 import type { SqlExec } from './sql-exec.js';
@@ -18,9 +18,9 @@ const keyOf = (provider: string, providerMessageId: string) => `${provider}\u000
 export async function ingestEvents(tx: SqlExec, events: readonly DeliveryEvent[], now: number): Promise<EventResult[]> {
   const messages = await lockMessages(
     tx,
-    events.flatMap((e) => (e.kind === 'stop' ? [] : [{ provider: e.provider, providerMessageId: e.providerMessageId }])),
+    events.flatMap((e) => (isPhoneEvent(e) ? [] : [{ provider: e.provider, providerMessageId: e.providerMessageId }])),
   );
-  const named = (e: DeliveryEvent) => (e.kind === 'stop' ? [] : (messages.get(keyOf(e.provider, e.providerMessageId)) ?? []));
+  const named = (e: DeliveryEvent) => (isPhoneEvent(e) ? [] : (messages.get(keyOf(e.provider, e.providerMessageId)) ?? []));
   const first = new Map<string, number>();
   events.forEach((e, i) => {
     const key = `${e.provider}\u0000${e.eventKey}`;
@@ -36,7 +36,7 @@ export async function ingestEvents(tx: SqlExec, events: readonly DeliveryEvent[]
   const isFresh = new Set(fresh);
   return events.map((e, i) => {
     if (!isFresh.has(i)) return 'duplicate';
-    return e.kind === 'stop' || named(e).length > 0 ? 'applied' : 'unknown';
+    return isPhoneEvent(e) || named(e).length > 0 ? 'applied' : 'unknown';
   });
 }
 
@@ -89,7 +89,7 @@ const EVENT_COLUMNS: [name: string, pgType: string][] = [
 ];
 
 function eventRow(event: DeliveryEvent, messageId: number | null, now: number): unknown[] {
-  const isStop = event.kind === 'stop';
+  const isStop = isPhoneEvent(event);
   return [
     event.provider,
     event.eventKey,

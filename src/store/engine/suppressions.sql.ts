@@ -39,6 +39,32 @@ export async function addSuppression(tx: SqlExec, s: NewSuppression, actor: Acto
   return true;
 }
 
+/**
+ * Lifts a suppression of this reason (an SMS START lifts only an SMS STOP: never a hard bounce or
+ * an operator's entry), with its audit row. Returns whether one was lifted.
+ */
+export async function liftSuppression(tx: SqlExec, s: NewSuppression, actor: Actor, now: number): Promise<boolean> {
+  const lifted = await tx.all<{ id: number }>(`DELETE FROM suppressions WHERE channel = ? AND address = ? AND reason = ? RETURNING id`, [
+    s.channel,
+    s.address,
+    s.reason,
+  ]);
+  if (lifted.length === 0) return false;
+  await recordAudit(
+    tx.db,
+    actor,
+    {
+      action: 'suppression.lifted',
+      targetType: 'suppression',
+      targetId: Number(lifted[0]!.id),
+      summary: `Lifted the ${LABELS[s.reason]} suppression of ${s.channel} ${s.address}`,
+      details: { channel: s.channel, address: s.address, reason: s.reason, source: s.source },
+    },
+    now,
+  );
+  return true;
+}
+
 /** The channel, address and language a message was sent to (for its unsubscribe link). */
 export async function messageAddress(exec: SqlExec, id: number): Promise<{ channel: string; address: string | null; language: string | null } | null> {
   const [row] = await exec.all<{ channel: string; address: string | null; language: string | null }>(`SELECT channel, address, language FROM messages WHERE id = ?`, [id]);

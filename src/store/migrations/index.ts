@@ -10,6 +10,7 @@ import * as outcomeIndexes from './0007-outcome-indexes.js';
 import * as accountsUuidIndex from './0008-accounts-uuid-index.js';
 import * as cancelStop from './0009-cancel-stop.js';
 import * as communicationCounts from './0010-communication-counts.js';
+import * as webhookTokens from './0011-webhook-tokens.js';
 
 export const migrations: Record<string, Migration> = {
   '0001-initial': initial,
@@ -22,4 +23,5 @@ export const migrations: Record<string, Migration> = {
   '0008-accounts-uuid-index': accountsUuidIndex,
   '0009-cancel-stop': cancelStop,
   '0010-communication-counts': communicationCounts,
+  '0011-webhook-tokens': webhookTokens,
 };
