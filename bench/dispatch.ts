@@ -3,7 +3,11 @@
 // one per request, on SQLite and (with --postgres URL) on PostgreSQL with 1, 2 and 4 workers.
 // The floors, measured in the same run: the plainest batched primary-key UPDATE loop over as many
 // rows, and the raw loopback request rate; each engine rate is reported as a fraction of them.
+// With --email-providers loopback,sendgrid,mailgun it instead compares, on SQLite, email through
+// the real SendGrid and Mailgun clients against their loopback APIs with the loopback provider,
+// runs alternating (--runs each), medians quoted.
 // Usage: tsx bench/dispatch.ts [--emails N] [--sms N] [--postgres URL] [--workers 1,2,4] [--only sqlite|postgres]
+//        tsx bench/dispatch.ts --email-providers loopback,sendgrid,mailgun [--emails N] [--runs N]
 import { spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,8 +19,10 @@ import { loadConfig } from '../src/config.js';
 import { CLI_ACTOR } from '../src/domain/actor.js';
 import { demoAccountsCsv } from '../src/demo/demo-accounts.js';
 import { startLoopbackServer, type LoopbackServer } from '../test/harness/loopback.js';
+import { startMailgunApi, type MailgunApi } from '../test/harness/mailgun-api.js';
+import { startSendGridApi, type SendGridApi } from '../test/harness/sendgrid-api.js';
 import { floorHttp, floorUpdates } from './dispatch-floors.js';
-import { machine, recordResult } from './lib.js';
+import { machine, median, recordResult } from './lib.js';
 
 const { values } = parseArgs({
   options: {
@@ -25,6 +31,8 @@ const { values } = parseArgs({
     postgres: { type: 'string' },
     workers: { type: 'string', default: '1,2,4' },
     only: { type: 'string' },
+    'email-providers': { type: 'string' },
+    runs: { type: 'string', default: '3' },
   },
 });
 const EMAILS = Number(values.emails);
@@ -40,7 +48,21 @@ const CONTENT = {
   sms: { en: { body: 'Hello {{ account.first_name }}: outage in your area, crews on site.' } },
 };
 
-function workerEnv(url: string, server: LoopbackServer, batch: number, concurrency: number): NodeJS.ProcessEnv {
+/** The email provider of a comparison run: the loopback provider, or a real client pointed at its loopback API. */
+type EmailProvider = { name: 'loopback' } | { name: 'sendgrid'; api: SendGridApi } | { name: 'mailgun'; api: MailgunApi };
+
+function emailProviderEnv(provider: EmailProvider): NodeJS.ProcessEnv {
+  switch (provider.name) {
+    case 'loopback':
+      return {};
+    case 'sendgrid':
+      return { CRIER_EMAIL_PROVIDER: 'sendgrid', SENDGRID_API_KEY: provider.api.apiKey, SENDGRID_BASE_URL: provider.api.url };
+    case 'mailgun':
+      return { CRIER_EMAIL_PROVIDER: 'mailgun', MAILGUN_API_KEY: provider.api.apiKey, MAILGUN_DOMAIN: provider.api.domain, MAILGUN_BASE_URL: provider.api.url };
+  }
+}
+
+function workerEnv(url: string, server: LoopbackServer, batch: number, concurrency: number, email: EmailProvider = { name: 'loopback' }): NodeJS.ProcessEnv {
   return {
     ...process.env,
     DATABASE_URL: url,
@@ -51,6 +73,7 @@ function workerEnv(url: string, server: LoopbackServer, batch: number, concurren
     CRIER_LOOPBACK_URL: server.url,
     CRIER_LOOPBACK_BATCH: String(batch),
     CRIER_LOOPBACK_CONCURRENCY: String(concurrency),
+    ...emailProviderEnv(email),
   };
 }
 
@@ -62,7 +85,7 @@ async function baseDatabase(url: string): Promise<void> {
   await app.close();
 }
 
-async function runOnce(url: string, server: LoopbackServer, channel: 'email' | 'sms', count: number, workers: number) {
+async function runOnce(url: string, server: LoopbackServer, channel: 'email' | 'sms', count: number, workers: number, email: EmailProvider = { name: 'loopback' }) {
   const app: App = await createApp(loadConfig({ env: { DATABASE_URL: url, CRIER_LOG_LEVEL: 'warn' } }), { logger: pino({ level: 'warn' }) });
   const content = { ...CONTENT, email: channel === 'email' ? CONTENT.email : null, sms: channel === 'sms' ? CONTENT.sms : null };
   const draft = await app.communications.create({ name: `bench ${channel} ${count}` }, CLI_ACTOR);
@@ -77,7 +100,7 @@ async function runOnce(url: string, server: LoopbackServer, channel: 'email' | '
   const concurrency = channel === 'email' ? 4 : 64;
   const children: ChildProcess[] = [];
   for (let i = 0; i < workers; i++) {
-    children.push(spawn(process.execPath, ['bin/crier.js', 'worker'], { env: workerEnv(url, server, batch, concurrency), stdio: ['ignore', 'ignore', 'inherit'] }));
+    children.push(spawn(process.execPath, ['bin/crier.js', 'worker'], { env: workerEnv(url, server, batch, concurrency, email), stdio: ['ignore', 'ignore', 'inherit'] }));
   }
   await new Promise((r) => setTimeout(r, 2500)); // workers up before the clock starts
   server.received.clear();
@@ -121,6 +144,11 @@ async function freshPostgres(adminUrl: string): Promise<string> {
 }
 
 const server = await startLoopbackServer();
+if (values['email-providers']) {
+  await compareEmailProviders(values['email-providers'].split(','), Number(values.runs));
+  await server.close();
+  process.exit(0);
+}
 const results: Record<string, unknown>[] = [];
 const report = (r: Record<string, unknown>) => {
   results.push(r);
@@ -149,3 +177,31 @@ if (values.postgres && values.only !== 'sqlite') {
 }
 await server.close();
 recordResult('dispatch', { emails: EMAILS, sms: SMS, httpFloorRequestsPerSecond: httpFloor.requestsPerSecond, results, machine: machine() });
+
+/** Email on SQLite through each provider in turn, alternating, `runs` times each; medians and each one's ratio to the loopback provider. */
+async function compareEmailProviders(names: string[], runs: number): Promise<void> {
+  const sendgrid = await startSendGridApi();
+  const mailgun = await startMailgunApi();
+  // The loopback APIs keep what they received for tests; a benchmark needs none of it.
+  const forget = setInterval(() => {
+    sendgrid.requests.length = 0;
+    sendgrid.accepted.length = 0;
+    mailgun.sends.length = 0;
+  }, 200);
+  const providers: Record<string, EmailProvider> = { loopback: { name: 'loopback' }, sendgrid: { name: 'sendgrid', api: sendgrid }, mailgun: { name: 'mailgun', api: mailgun } };
+  const rates: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
+  for (let run = 1; run <= runs; run++) {
+    for (const name of names) {
+      const result = await runOnce(await freshSqlite(), server, 'email', EMAILS, 1, providers[name]!);
+      if (result.status !== 'completed' || result.sent !== EMAILS) throw new Error(`${name}: ${JSON.stringify(result)}`);
+      rates[name]!.push(result.perSecond);
+      console.log(JSON.stringify({ run, provider: name, ...result }));
+    }
+  }
+  clearInterval(forget);
+  await Promise.all([sendgrid.close(), mailgun.close()]);
+  const medians = Object.fromEntries(names.map((n) => [n, median(rates[n]!)]));
+  const ofLoopback = Object.fromEntries(names.map((n) => [n, +(medians[n]! / medians.loopback!).toFixed(3)]));
+  console.log({ medians, ofLoopback });
+  recordResult('dispatch-providers', { emails: EMAILS, runs, perSecond: rates, medians, ofLoopback, machine: machine() });
+}

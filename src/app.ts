@@ -9,6 +9,7 @@ import { distinctProviders, type Providers } from './providers/registry.js';
 import { AccountsService } from './services/accounts.service.js';
 import { CommunicationsService } from './services/communications.service.js';
 import { PreviewService } from './services/preview.service.js';
+import { ProvidersService } from './services/providers.service.js';
 import { ReviewService } from './services/review.service.js';
 import { SendingService } from './services/sending.service.js';
 import { OutcomesService } from './services/outcomes.service.js';
@@ -23,6 +24,7 @@ import { DeliveryIntake } from './sending/delivery-intake.js';
 import { createDispatcher, handOversCounter, openProviders } from './sender.js';
 import { SandboxService } from './services/sandbox.service.js';
 import { UnsubscribeService } from './services/unsubscribe.service.js';
+import { SuppressionsService } from './services/suppressions.service.js';
 import { TemplatesService } from './services/templates.service.js';
 import { createAuthServices, type AuthServices } from './services/auth.services.js';
 import type { PasswordHasher } from './services/passwords.js';
@@ -54,6 +56,8 @@ export interface App {
   communications: CommunicationsService;
   review: ReviewService;
   preview: PreviewService;
+  /** Each channel's provider as an admin sees it: credentials, limits, breakers, webhook URLs. */
+  providerStatus: ProvidersService;
   /** The SQL executor of the engine and the outcome views (prepared statements on SQLite, the pool on PostgreSQL). */
   engine: SqlExec;
   /** The sending engine's store, over `engine`. */
@@ -68,6 +72,8 @@ export interface App {
   delivery: DeliveryIntake;
   /** Unsubscribe links as recipients use them. */
   unsubscribes: UnsubscribeService;
+  /** The suppression list as operators manage it: browse, add, lift, import. */
+  suppressions: SuppressionsService;
   /** What the sandbox provider "sent", with its delivery reports. */
   sandbox: SandboxService;
   /** A sender on this thread: `crier worker` and `comms send --wait` start one. */
@@ -136,13 +142,15 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const providers = options.providers ?? (await openProviders(config, engine, delivery, logger));
   const templates = new TemplatesService({ store, renderer, now });
   const communications = new CommunicationsService({ store, now });
-  const review = new ReviewService({ store, renderer, communications, smsSegmentWarning: config.smsSegmentWarning });
+  const review = new ReviewService({ store, renderer, communications, smsSegmentWarning: config.smsSegmentWarning, providers, rateLimit: config.sending.rateLimit });
+  const providerStatus = new ProvidersService({ providers, config, exec: engine, now });
   const preview = new PreviewService({ store, config, renderer, communications, providers });
   const sendingService = new SendingService({ store: sending.launch, signal, communications, review, now });
   const outcomes = new OutcomesService({ store, exec: engine, communications, now });
   const unsubscribe = await UnsubscribeLinks.load(store.db, config.publicUrl);
   const unsubscribes = new UnsubscribeService({ store: sending.suppressions, links: unsubscribe, now });
   const sandbox = new SandboxService({ store });
+  const suppressions = new SuppressionsService({ store, limits: config.imports, defaultRegion: config.defaultRegion, now });
   const dispatcherFor = () =>
     createDispatcher({ config, logger, now, store, engine, sending, providers, renderer, unsubscribe, delivery, handOvers: metrics.handOvers, signal });
 
@@ -160,6 +168,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     communications,
     review,
     preview,
+    providerStatus,
     engine,
     sendingStore: sending,
     signal,
@@ -168,6 +177,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     unsubscribe,
     delivery,
     unsubscribes,
+    suppressions,
     sandbox,
     createDispatcher: dispatcherFor,
     senderThread,

@@ -38,6 +38,8 @@ const settings = z
     CRIER_SMS_PROVIDER: z.string().regex(/^[a-z][a-z0-9_-]*$/, 'must be a provider name such as sandbox or twilio').default('sandbox'),
     CRIER_EMAIL_FROM: z.string().min(3).default('Crier <crier@localhost>'),
     CRIER_EMAIL_REPLY_TO: optionalText,
+    // A mailbox someone (or a rule) reads: List-Unsubscribe then offers mail beside the https link.
+    CRIER_UNSUBSCRIBE_MAILTO: z.email('must be an email address such as unsubscribe@isp.example').optional(),
     CRIER_DEFAULT_REGION: z
       .string()
       .regex(/^[A-Z]{2}$/, 'must be a two-letter ISO 3166 region code in capitals, e.g. CA')
@@ -73,24 +75,35 @@ const settings = z
     CRIER_LOGIN_LOCKOUT_MINUTES: positiveInt.default(15),
     CRIER_LOGIN_RATE_LIMIT: positiveInt.default(10),
     CRIER_UNSUBSCRIBE_RATE_LIMIT: positiveInt.default(120),
-  })
-  // Each provider declares its own settings (providers/<name>/index.ts); all are validated here.
-  .extend(Object.assign({}, ...BUILT_IN.map((p) => p.settings.shape)) as Record<never, z.ZodType>)
-  .superRefine((s, ctx) => {
-    for (const [setting, name] of [
-      ['CRIER_EMAIL_PROVIDER', s.CRIER_EMAIL_PROVIDER],
-      ['CRIER_SMS_PROVIDER', s.CRIER_SMS_PROVIDER],
-    ] as const) {
-      const definition = BUILT_IN.find((p) => p.name === name);
-      // A name no built-in has may come from CRIER_PROVIDER_MODULES: checked when the modules load.
-      if (!definition) continue;
-      for (const problem of settingProblems(definition, s, setting)) ctx.addIssue({ code: 'custom', path: [problem.setting], message: problem.message });
-    }
   });
 
 /** The settings, providers' included (typed as unknown: each provider reads its own). */
 export type Settings = z.output<typeof settings> & Readonly<Record<string, unknown>>;
-export const SETTING_NAMES = Object.keys(settings.shape) as (keyof Settings & string)[];
+/** Each provider declares its own settings (providers/<name>/index.ts); the loader validates them all. */
+const PROVIDER_SETTING_NAMES = [...new Set(BUILT_IN.flatMap((p) => Object.keys(p.settings.shape)))];
+export const SETTING_NAMES = [...new Set([...Object.keys(settings.shape), ...PROVIDER_SETTING_NAMES])] as (keyof Settings & string)[];
+
+/**
+ * Every provider's settings, validated from the same raw values whether or not it is chosen (a
+ * typo stops start-up either way), and what each chosen provider requires.
+ */
+function providerSettings(raw: Record<string, unknown>, chosen: readonly [setting: string, name: unknown][]) {
+  const problems: { setting: string; message: string }[] = [];
+  const values: Record<string, unknown> = {};
+  for (const definition of BUILT_IN) {
+    const parsed = definition.settings.safeParse(raw);
+    if (parsed.success) Object.assign(values, parsed.data);
+    else problems.push(...parsed.error.issues.map((issue) => ({ setting: String(issue.path[0] ?? definition.name), message: issue.message })));
+  }
+  for (const [setting, name] of chosen) {
+    const definition = BUILT_IN.find((p) => p.name === name);
+    // A name no built-in has may come from CRIER_PROVIDER_MODULES: checked when the modules load.
+    if (definition) problems.push(...settingProblems(definition, raw, setting));
+  }
+  // One problem once, though two providers declare the same setting.
+  const unique = new Map(problems.map((p) => [`${p.setting}\u0000${p.message}`, p]));
+  return { values, problems: [...unique.values()] };
+}
 /** Settings whose values are never printed or sent back. */
 export const SECRET_SETTINGS: ReadonlySet<string> = new Set(['CRIER_METRICS_TOKEN', ...BUILT_IN.flatMap((p) => p.secrets)]);
 
@@ -127,6 +140,10 @@ export interface Config {
   };
   /** Everything as validated, by setting name, for providers and later features. */
   settings: Settings;
+  /** The settings as given (file, environment, command line), before validation: providers parse theirs from these. */
+  raw: Readonly<Record<string, string>>;
+  /** The environment it was loaded from: providers from CRIER_PROVIDER_MODULES read their settings there. */
+  env: Readonly<Record<string, string | undefined>>;
 }
 
 export interface SendingConfig {
@@ -169,16 +186,24 @@ export function loadConfig(sources: ConfigSources = {}): Config {
   }
 
   const parsed = settings.safeParse(raw);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => {
-      const name = String(issue.path[0] ?? '(config)');
+  const fromProviders = providerSettings(raw, [
+    ['CRIER_EMAIL_PROVIDER', raw.CRIER_EMAIL_PROVIDER ?? 'sandbox'],
+    ['CRIER_SMS_PROVIDER', raw.CRIER_SMS_PROVIDER ?? 'sandbox'],
+  ]);
+  if (!parsed.success || fromProviders.problems.length > 0) {
+    const issues = [
+      ...(parsed.success ? [] : parsed.error.issues.map((issue) => ({ setting: String(issue.path[0] ?? '(config)'), message: issue.message }))),
+      ...fromProviders.problems,
+    ];
+    const problems = issues.map((issue) => {
+      const name = issue.setting;
       const shown = SECRET_SETTINGS.has(name) ? '(hidden)' : JSON.stringify(raw[name]);
       return { setting: name, value: raw[name] === undefined ? undefined : shown, problem: issue.message };
     });
     const lines = problems.map((p) => `${p.setting}${p.value === undefined ? '' : ` = ${p.value}`}: ${p.problem}`);
     throw new CrierError('config_invalid', `Invalid configuration:\n  ${lines.join('\n  ')}`, problems);
   }
-  const s = parsed.data;
+  const s: Settings = { ...fromProviders.values, ...parsed.data };
   return {
     port: s.PORT,
     host: s.HOST,
@@ -217,6 +242,8 @@ export function loadConfig(sources: ConfigSources = {}): Config {
       signInsPerMinute: s.CRIER_LOGIN_RATE_LIMIT,
     },
     settings: s,
+    raw: Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, String(v)])),
+    env,
   };
 }
 

@@ -67,7 +67,7 @@ export function createDispatcher(parts: SenderParts): Dispatcher {
 export function openProviders(config: Config, engine: SqlExec, delivery: DeliveryIntake, logger: Logger, now: () => number = Date.now): Promise<Providers> {
   const s = config.settings;
   return createProviders(
-    { email: s.CRIER_EMAIL_PROVIDER, sms: s.CRIER_SMS_PROVIDER, publicUrl: config.publicUrl, settings: s, modules: config.sending.providerModules },
+    { email: s.CRIER_EMAIL_PROVIDER, sms: s.CRIER_SMS_PROVIDER, publicUrl: config.publicUrl, settings: { ...config.env, ...config.raw }, modules: config.sending.providerModules },
     providerCapabilities(engine, (events) => delivery.ingest(events)),
     logger,
     now,

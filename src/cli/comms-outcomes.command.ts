@@ -10,7 +10,7 @@ import { importRecipients, type RecipientsReport } from '../import/recipients-im
 import { withCliApp } from './cli-app.js';
 import { formatRow } from './comms.command.js';
 import { configFrom, type GlobalOptions } from './main.js';
-import { waitForOutcome } from './send-wait.js';
+import { formatEstimate, waitForOutcome } from './send-wait.js';
 
 /** Adds to `crier comms` (registered first by comms.command.ts). */
 export function registerCommsOutcomeCommands(program: Command): void {
@@ -42,10 +42,14 @@ export function registerCommsOutcomeCommands(program: Command): void {
     .option('--wait', 'run a sender here and wait for the outcome, with a progress bar')
     .action(async (id: string, options: { wait?: boolean }) => {
       const json = global().json === true;
-      const final = await withCliApp(configFrom(global()), async (app) =>
-        options.wait ? waitForOutcome(app, communicationId(id), { bar: !json }) : app.sending.send(communicationId(id), CLI_ACTOR),
-      );
-      console.log(json ? JSON.stringify(final) : formatRow(final));
+      let estimates: string[] = [];
+      const final = await withCliApp(configFrom(global()), async (app) => {
+        // How long it will take, from the same figures as Review & Send: before the progress bar, or under the row.
+        estimates = json ? [] : (await app.review.review(communicationId(id))).estimates.map(formatEstimate);
+        if (options.wait) for (const line of estimates) console.error(line);
+        return options.wait ? waitForOutcome(app, communicationId(id), { bar: !json }) : app.sending.send(communicationId(id), CLI_ACTOR);
+      });
+      console.log(json ? JSON.stringify(final) : [formatRow(final), ...(options.wait ? [] : estimates)].join('\n'));
       if (options.wait) process.exitCode = final.status === 'completed' ? 0 : final.status === 'in_progress' ? 130 : 1;
     });
 

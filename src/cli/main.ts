@@ -7,10 +7,12 @@ import { registerAccountCommands } from './accounts.command.js';
 import { registerCommsCommands } from './comms.command.js';
 import { registerCommsOutcomeCommands } from './comms-outcomes.command.js';
 import { registerDemoCommands } from './demo.command.js';
+import { registerProviderCommands } from './providers.command.js';
 import { registerServeCommands } from './serve.command.js';
 import { registerTemplateCommands } from './templates.command.js';
 import { registerTokenCommands } from './tokens.command.js';
 import { registerUserCommands } from './users.command.js';
+import { registerSuppressionCommands } from './suppressions.command.js';
 
 export interface GlobalOptions {
   database?: string;
@@ -43,6 +45,8 @@ registerTokenCommands(program);
 registerTemplateCommands(program);
 registerCommsCommands(program);
 registerCommsOutcomeCommands(program);
+registerSuppressionCommands(program);
+registerProviderCommands(program);
 
 try {
   await program.parseAsync(process.argv);

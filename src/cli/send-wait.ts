@@ -6,6 +6,7 @@ import cliProgress from 'cli-progress';
 import type { App } from '../app.js';
 import { CLI_ACTOR } from '../domain/actor.js';
 import type { SendProgress } from '../domain/progress.js';
+import type { SendEstimate } from '../domain/send-estimate.js';
 import type { CommunicationView } from '../services/communications.service.js';
 
 const POLL_MS = 500;
@@ -57,6 +58,11 @@ export function formatProgress(p: SendProgress): string {
   const lines = [`  progress:        ${p.sent} of ${p.total} sent, ${p.ratePerSecond}/s, ${eta} left`];
   if (p.waitReason) lines.push(`  waiting:         ${p.waitReason}`);
   return lines.join('\n');
+}
+
+/** The confirmation's estimate: "  estimate:        25,000 SMS at 3 per second: about 2 h 19 min", and its warning. */
+export function formatEstimate(e: SendEstimate): string {
+  return `  estimate:        ${e.text}${e.warning ? `\n  warning:         ${e.warning}` : ''}`;
 }
 
 export function formatDuration(seconds: number): string {

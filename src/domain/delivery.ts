@@ -49,7 +49,8 @@ export function isPhoneEvent(event: DeliveryEvent): event is StopEvent {
 }
 export type DeliveryEventKind = DeliveryEvent['kind'];
 
-export type SuppressionReason = 'hard_bounce' | 'complaint' | 'unsubscribed' | 'sms_stop';
+/** `manual`: added by an operator (by hand, or an imported list whose rows name no other reason). */
+export type SuppressionReason = 'hard_bounce' | 'complaint' | 'unsubscribed' | 'sms_stop' | 'manual';
 
 /**
  * The state after an event. Final reports beat non-final ones; a failure beats a delivery in

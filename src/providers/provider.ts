@@ -74,6 +74,11 @@ export type WebhookVerdict =
       events: DeliveryEvent[];
       /** The answer's body when the provider expects one (TwiML); else an empty 200. */
       reply?: { contentType: string; body: string };
+      /**
+       * Undoes what verifying recorded (a replay token) when the events could not be stored, so
+       * the provider's retry of the same call is accepted instead of refused as a replay.
+       */
+      undo?: () => Promise<void>;
     }
   /** 401: no or unknown signature; 403: a signature that does not verify, a replay, too old. Nothing is stored. */
   | { ok: false; status: 400 | 401 | 403; reason: string };
@@ -156,6 +161,8 @@ export interface ProviderCapabilities {
   ingest(events: DeliveryEvent[]): Promise<unknown>;
   /** Replay protection: true the first time `token` is seen for this provider (remembered until `expiresAt`). */
   firstUse(provider: string, token: string, expiresAt: number, now: number): Promise<boolean>;
+  /** Forgets a token `firstUse` took (its call's events could not be stored). */
+  forget(provider: string, token: string): Promise<void>;
   /** Messages of `provider` sent in [sentAfter, sentBefore) still without a final report, by id after `afterId`. */
   awaitingReport(provider: string, range: { sentAfter: number; sentBefore: number; afterId: number; limit: number }): Promise<AwaitingReport[]>;
   sandbox: SandboxOutbox;

@@ -9,10 +9,18 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import { CrierError } from '../domain/errors.js';
 import type { Channel, Provider, ProviderCapabilities, ProviderDefinition, SettingProblem } from './provider.js';
+import { mailgun } from './mailgun/index.js';
 import { sandbox } from './sandbox/index.js';
+import { sendgrid } from './sendgrid/index.js';
+import { smtp } from './smtp/index.js';
+import { twilio } from './twilio/index.js';
 
 export const BUILT_IN: readonly ProviderDefinition[] = [
+  mailgun,
   sandbox,
+  sendgrid,
+  smtp,
+  twilio,
 ];
 
 export type Providers = Record<Channel, Provider>;

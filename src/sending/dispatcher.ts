@@ -43,6 +43,8 @@ const PROGRESS_SAMPLE_MS = 5_000;
 
 const IDLE_POLL_MS = 250;
 const REAP_EVERY_MS = 5_000;
+/** How often a running sender refreshes its breakers' rows: the API reads a row not refreshed for a few of these as "unknown". */
+export const HEALTH_REPORT_MS = 60_000;
 /** How soon to look again at communications another worker was expanding. */
 const EXPANDING_ELSEWHERE_MS = 100;
 /** Queued messages of a cancelled communication stopped per transaction. */
@@ -71,6 +73,8 @@ export class Dispatcher {
   private wakeUp: (() => void)[] = [];
   private unlisten: (() => void) | null = null;
   private readonly sampledAt = new Map<number, number>();
+  /** Since when each channel's breaker has been in its state (the provider status shows it). */
+  private readonly healthSince: Record<Channel, number> = { email: 0, sms: 0 };
   private readonly now: () => number;
 
   constructor(private readonly deps: DispatcherDeps) {
@@ -90,6 +94,9 @@ export class Dispatcher {
     for (const channel of channels) this.loops.push(this.dispatchLoop(channel));
     this.loops.push(this.launchLoop());
     this.periodic.every(REAP_EVERY_MS, 'lease reaper', () => this.reap());
+    this.periodic.every(HEALTH_REPORT_MS, 'provider health', async () => {
+      for (const channel of channels) await this.reportHealth(channel);
+    });
     for (const task of this.deps.tasks ?? []) this.periodic.add(task);
     this.deps.logger.info({ worker: this.workerId }, 'sender started');
   }
@@ -141,6 +148,8 @@ export class Dispatcher {
     const { perSecond, concurrency, claimSize } = this.limits(channel, provider);
     const maxInFlight = this.deps.config.sending.batchesInFlight;
     const mine = new Set<Promise<void>>();
+    this.healthSince[channel] = this.now();
+    await this.reportHealth(channel);
     while (this.running) {
       try {
         if (mine.size >= maxInFlight) {
@@ -193,6 +202,7 @@ export class Dispatcher {
           retry: config.sending.retry,
           from: config.settings.CRIER_EMAIL_FROM,
           replyTo: config.settings.CRIER_EMAIL_REPLY_TO,
+          unsubscribeMailto: config.settings.CRIER_UNSUBSCRIBE_MAILTO,
           concurrency,
         },
         provider,
@@ -201,11 +211,17 @@ export class Dispatcher {
         this.now,
       );
       if (result.anyAccepted) {
-        if (breaker.succeeded()) logger.info({ channel, provider: provider.name }, 'provider answers again: sending resumes');
+        if (breaker.succeeded()) {
+          logger.info({ channel, provider: provider.name }, 'provider answers again: sending resumes');
+          this.healthSince[channel] = this.now();
+          await this.reportHealth(channel);
+        }
       } else if (result.requestFailure && breaker.failed(result.requestFailure, this.now())) {
         const reason = breaker.reason(provider.name);
         logger.warn({ channel, provider: provider.name, reason }, 'provider fails every attempt: holding its messages');
         await store.dispatch.setWaitReason(reason);
+        this.healthSince[channel] = this.now();
+        await this.reportHealth(channel);
       }
       const finished = await store.dispatch.record(this.workerId, provider.name, [...halted, ...result.outcomes], this.now());
       for (const id of finished) {
@@ -267,6 +283,20 @@ export class Dispatcher {
         logger.error({ err }, 'expansion error; retrying');
         await this.idle(1000);
       }
+    }
+  }
+
+  /** Writes this sender's breaker state for `channel` where the API reads it; a failure only logs. */
+  private async reportHealth(channel: Channel): Promise<void> {
+    const provider = this.deps.providers[channel];
+    const breaker = this.breakers[channel];
+    try {
+      await this.deps.store.dispatch.setProviderHealth(
+        { worker: this.workerId, provider: provider.name, channel, state: breaker.state, reason: breaker.reason(provider.name), since: this.healthSince[channel] },
+        this.now(),
+      );
+    } catch (err) {
+      this.deps.logger.warn({ err, channel }, 'could not record the provider health');
     }
   }
 

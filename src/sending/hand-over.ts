@@ -16,6 +16,8 @@ export interface HandOverDeps {
   retry: RetryPolicy;
   from: string;
   replyTo?: string;
+  /** A mailbox that takes unsubscribe requests by mail (CRIER_UNSUBSCRIBE_MAILTO), listed beside the link. */
+  unsubscribeMailto?: string | undefined;
   /** Requests in flight at once for this batch. */
   concurrency: number;
 }
@@ -91,12 +93,18 @@ async function render(deps: HandOverDeps, m: ClaimedMessage, account: RenderAcco
     ...(deps.replyTo ? { replyTo: deps.replyTo } : {}),
     ...email,
     headers: {
-      // RFC 8058 one-click unsubscribe, which large mailbox providers expect of bulk mail.
-      'List-Unsubscribe': `<${unsubscribeUrl}>`,
+      // RFC 8058 one-click unsubscribe, which large mailbox providers expect of bulk mail: one
+      // header, the https link first (RFC 2369 lets a client pick the first it can use).
+      'List-Unsubscribe': listUnsubscribe(unsubscribeUrl, deps.unsubscribeMailto, id),
       'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
       'X-Crier-Message-Id': id,
     },
   };
+}
+
+function listUnsubscribe(url: string, mailto: string | undefined, id: string): string {
+  if (!mailto) return `<${url}>`;
+  return `<${url}>, <mailto:${mailto}?subject=${encodeURIComponent(`unsubscribe ${id}`)}>`;
 }
 
 /** A provider that throws instead of answering is treated as a transient failure of the request. */

@@ -46,6 +46,18 @@ export interface ChunkResult {
   failed: number;
 }
 
+/** What a sender's circuit breaker says of its provider on one channel (the API shows it). */
+export interface ProviderHealthReport {
+  /** The sender reporting (Dispatcher.workerId). */
+  worker: string;
+  provider: string;
+  channel: Channel;
+  state: 'closed' | 'open';
+  reason: string | null;
+  /** Since when the breaker has been in this state (or the sender's start). */
+  since: number;
+}
+
 /** Send, Cancel, and what follows each: the expansion into messages, and stopping what was queued. */
 export interface LaunchStore {
   /** Draft → In Progress (with the audit row), if the draft is still at `version`. */
@@ -87,6 +99,8 @@ export interface DispatchStore {
   sampleProgress(id: number, now: number): Promise<void>;
   /** Why in-progress communications are waiting (the circuit breaker's reason). */
   setWaitReason(reason: string | null): Promise<void>;
+  /** This sender's breaker state for a channel: on open, on close, at start and now and then while alive. */
+  setProviderHealth(report: ProviderHealthReport, now: number): Promise<void>;
   /** The accounts of a claimed batch, as merge tags read them. */
   accountsForRender(ids: readonly number[]): Promise<Map<number, RenderAccount>>;
   /** A communication's name and content, once it is sent (never changes after). */

@@ -17,13 +17,16 @@ import { docsRoutes } from './routes/docs.js';
 import { healthRoutes } from './routes/health.js';
 import { homeRoutes } from './routes/home.js';
 import { outcomeRoutes } from './routes/outcomes.js';
+import { providerRoutes } from './routes/providers.js';
 import { sessionRoutes } from './routes/session.js';
 import { setupRoutes } from './routes/setup.js';
 import { sandboxRoutes } from './routes/sandbox.js';
 import { templateRoutes } from './routes/templates.js';
 import { tokenRoutes } from './routes/tokens.js';
+import { webhookRoutes } from './routes/webhooks.js';
 import { unsubscribeRoutes } from './routes/unsubscribe.js';
 import { userRoutes } from './routes/users.js';
+import { suppressionRoutes } from './routes/suppressions.js';
 
 /**
  * Who may call a route: 'public' (health checks; webhooks, which verify signatures instead), or
@@ -66,8 +69,11 @@ const ROUTES: ((server: FastifyInstance, app: App) => void)[] = [
   communicationRoutes,
   outcomeRoutes,
   recipientRoutes,
+  providerRoutes,
   sandboxRoutes,
   unsubscribeRoutes,
+  suppressionRoutes,
+  webhookRoutes,
 ];
 
 export async function buildServer(app: App): Promise<FastifyInstance> {

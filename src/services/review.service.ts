@@ -5,13 +5,25 @@ import type { ContentRenderer } from '../content/render.js';
 import { SAMPLE_ACCOUNT } from '../content/sample-account.js';
 import { smsInfo, type SmsInfo } from '../content/sms.js';
 import { channelPlan, chooseLanguage, type AudienceChannel, type SkipReason } from '../domain/audience.js';
-import { audienceGroups, recipientRanges, recipientsMissingAttributes, unreachableSample } from '../store/review.queries.js';
+import { audienceGroups, recipientRanges, recipientsMissingAttributes, suppressedByReason, unreachableSample } from '../store/review.queries.js';
+import type { SuppressionReason } from '../domain/delivery.js';
 import type { Store } from '../store/store.js';
 import type { CommunicationsService } from './communications.service.js';
+import { sendEstimates } from './providers.service.js';
+import type { SendEstimate } from '../domain/send-estimate.js';
+import type { Providers } from '../providers/registry.js';
 
 export interface ChannelCount {
   total: number;
   byLanguage: Record<string, number>;
+}
+
+/** Recipients a channel skips because their address is suppressed, by the suppression's reason. */
+export interface SuppressedCount {
+  total: number;
+  byReason: Partial<Record<SuppressionReason, number>>;
+  /** As the Review step says it: "312 email addresses suppressed: 280 unsubscribed, 30 hard bounces, 2 complaints". */
+  message: string;
 }
 
 export interface ReviewWarning {
@@ -32,9 +44,13 @@ export interface Review {
     groups: { reasons: Record<AudienceChannel, SkipReason>; accounts: number }[];
     sample: { accountId: string; name: string; line: number; reasons: Record<AudienceChannel, SkipReason> }[];
   };
+  /** Per channel with content (null without): recipients skipped as suppressed, and why. */
+  suppressed: { email: SuppressedCount | null; sms: SuppressedCount | null };
   contentErrors: ContentError[];
   warnings: ReviewWarning[];
   sms: Record<string, SmsInfo>;
+  /** How long sending will take per channel, at the rate the sender holds to (with a warning when SMS would expire). */
+  estimates: SendEstimate[];
   canSend: boolean;
   blockers: { code: string; message: string }[];
 }
@@ -48,6 +64,9 @@ export class ReviewService {
       renderer: ContentRenderer;
       communications: CommunicationsService;
       smsSegmentWarning: number;
+      providers: Providers;
+      /** The operator's rate limits (0: the provider's own). */
+      rateLimit: { email: number; sms: number };
     },
   ) {}
 
@@ -87,6 +106,11 @@ export class ReviewService {
         nothing.set(key, entry);
       }
     }
+
+    const suppressed = {
+      email: content.email ? suppressedCount('email', await suppressedByReason(store.db, id, ranges, 'email')) : null,
+      sms: content.sms ? suppressedCount('sms', await suppressedByReason(store.db, id, ranges, 'sms')) : null,
+    };
 
     const warnings: ReviewWarning[] = [...fallbacks.values()];
     const smsLengths = contentErrors.length === 0 ? this.smsLengths(content, communication.name) : {};
@@ -135,9 +159,11 @@ export class ReviewService {
       recipients,
       messages: { total, email, sms },
       receivingNothing: { total: unreachableTotal, groups: [...nothing.values()].sort((a, b) => b.accounts - a.accounts), sample },
+      suppressed,
       contentErrors,
       warnings,
       sms: smsLengths,
+      estimates: sendEstimates({ email: email?.total ?? null, sms: sms?.total ?? null }, this.deps.providers, this.deps.rateLimit),
       canSend: blockers.length === 0,
       blockers,
     };
@@ -154,6 +180,31 @@ export class ReviewService {
     }
     return out;
   }
+}
+
+/** Each reason as the review's sentence counts it: one, many. */
+const REASON_WORDS: Record<SuppressionReason, [string, string]> = {
+  unsubscribed: ['unsubscribed', 'unsubscribed'],
+  hard_bounce: ['hard bounce', 'hard bounces'],
+  complaint: ['complaint', 'complaints'],
+  sms_stop: ['replied STOP', 'replied STOP'],
+  manual: ['added by an operator', 'added by operators'],
+};
+
+function suppressedCount(channel: AudienceChannel, counts: Map<string, number>): SuppressedCount {
+  const byReason: Partial<Record<SuppressionReason, number>> = {};
+  let total = 0;
+  const sorted = [...counts].sort((a, b) => b[1] - a[1]);
+  for (const [reason, n] of sorted) {
+    byReason[reason as SuppressionReason] = n;
+    total += n;
+  }
+  const what = channel === 'email' ? (total === 1 ? 'email address' : 'email addresses') : total === 1 ? 'phone number' : 'phone numbers';
+  const parts = sorted.map(([reason, n]) => {
+    const words = REASON_WORDS[reason as SuppressionReason] ?? [reason, reason];
+    return `${n} ${n === 1 ? words[0] : words[1]}`;
+  });
+  return { total, byReason, message: total === 0 ? `No ${channel === 'email' ? 'email address' : 'phone number'} is suppressed` : `${total} ${what} suppressed: ${parts.join(', ')}` };
 }
 
 /** A warning when accounts of some language get the default language's version instead. */

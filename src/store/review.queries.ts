@@ -185,3 +185,31 @@ export async function recipientsMissingAttributes(
   }
   return missing;
 }
+
+/**
+ * Recipients whose address of this channel is suppressed, by the suppression's reason: only those
+ * the suppression itself keeps from the channel (an address, and consent given), so that the
+ * counts add up to the recipients the audience rules skip as suppressed. An address has at most
+ * one suppression a channel (unique (channel, address)): each recipient counts once.
+ */
+export async function suppressedByReason(
+  db: Db,
+  communicationId: number,
+  ranges: RecipientRanges,
+  channel: 'email' | 'sms',
+): Promise<Map<string, number>> {
+  const address = channel === 'email' ? sql.ref('a.email') : sql.ref('a.phone');
+  const consent = channel === 'email' ? sql.ref('a.email_consent') : sql.ref('a.sms_consent');
+  const counts = new Map<string, number>();
+  for (const range of ranges) {
+    const result = await sql<{ reason: string; n: number }>`
+      select s.reason as reason, count(*) as n
+      from recipients r join accounts a on a.id = r.account_id
+        join suppressions s on s.channel = ${channel} and s.address = ${address}
+      where r.communication_id = ${communicationId} and ${consent} = 1 and ${range}
+      group by s.reason`.execute(db);
+    for (const row of result.rows) counts.set(row.reason, (counts.get(row.reason) ?? 0) + Number(row.n));
+    await breathe();
+  }
+  return counts;
+}

@@ -208,6 +208,20 @@ export interface ProviderBucketsTable {
   refilled_at: number;
 }
 
+/** A sender's circuit breaker, per channel, as it last reported it (migration 0012). */
+export interface ProviderHealthTable {
+  /** The sender (Dispatcher.workerId). */
+  worker: string;
+  channel: string;
+  provider: string;
+  state: 'closed' | 'open';
+  reason: string | null;
+  /** Since when the breaker has been in this state (or the sender's start). */
+  since: number;
+  /** The sender's last report: it refreshes the row now and then while it runs. */
+  reported_at: number;
+}
+
 export interface SendProgressTable {
   communication_id: number;
   at: number;
@@ -251,6 +265,7 @@ export interface Database {
   audit_log: AuditLogTable;
   sandbox_messages: SandboxMessagesTable;
   provider_buckets: ProviderBucketsTable;
+  provider_health: ProviderHealthTable;
   send_progress: SendProgressTable;
   crier_secrets: CrierSecretsTable;
 }

@@ -37,6 +37,10 @@ const PINNED: Record<string, Access> = {
   'DELETE /api/users/:id': 'admin',
   'GET /api/audit': 'admin',
   'GET /api/tokens': 'viewer',
+  'GET /api/suppressions': 'admin',
+  'POST /api/suppressions': 'admin',
+  'DELETE /api/suppressions/:id': 'admin',
+  'POST /api/suppressions/import': 'admin',
 };
 
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);

@@ -94,6 +94,9 @@ export function providerCapabilities(exec: SqlExec, ingest: (events: DeliveryEve
   return {
     ingest,
     firstUse: (provider, token, expiresAt, now) => firstUse(exec, provider, token, expiresAt, now),
+    forget: async (provider, token) => {
+      await exec.run(`DELETE FROM webhook_tokens WHERE provider = ? AND token = ?`, [provider, token]);
+    },
     awaitingReport: (provider, range) => awaitingReport(exec, provider, range),
     sandbox: sandboxOutbox(exec),
   };

@@ -38,6 +38,7 @@ import {
   sendableContent,
   setWaitReason,
 } from './dispatch.sql.js';
+import { reportProviderHealth } from './provider-health.sql.js';
 import { cancelSending, completeIfFinished, expandChunk, pendingExpansions, startSending, stopQueued, stoppingCommunications } from './launch.sql.js';
 import { takeTokens } from './rate-limit.sql.js';
 import type { SqlExec } from './sql-exec.js';
@@ -62,6 +63,7 @@ export function sendingStore(exec: SqlExec): SendingStore {
       completeSettled: async (now) => completeFinished(exec, await expandedInProgress(exec), now),
       sampleProgress: (id, now) => recordProgressSample(exec, id, now),
       setWaitReason: (reason) => setWaitReason(exec, reason),
+      setProviderHealth: (report, now) => reportProviderHealth(exec, report, now),
       accountsForRender: (ids) => accountsForRender(exec, ids),
       content: (id) => sendableContent(exec, id),
     },

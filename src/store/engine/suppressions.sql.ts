@@ -11,6 +11,7 @@ const LABELS: Record<SuppressionReason, string> = {
   complaint: 'spam complaint',
   unsubscribed: 'unsubscribed',
   sms_stop: 'SMS STOP',
+  manual: 'added by an operator',
 };
 
 /**
@@ -24,18 +25,7 @@ export async function addSuppression(tx: SqlExec, s: NewSuppression, actor: Acto
     [s.channel, s.address, s.reason, s.source, now],
   );
   if (added.length === 0) return false;
-  await recordAudit(
-    tx.db,
-    actor,
-    {
-      action: 'suppression.added',
-      targetType: 'suppression',
-      targetId: Number(added[0]!.id),
-      summary: `Suppressed ${s.channel} ${s.address}: ${LABELS[s.reason]}`,
-      details: { channel: s.channel, address: s.address, reason: s.reason, source: s.source },
-    },
-    now,
-  );
+  await audit(tx, actor, 'suppression.added', Number(added[0]!.id), `Suppressed ${s.channel} ${s.address}: ${LABELS[s.reason]}`, s, now);
   return true;
 }
 
@@ -50,19 +40,13 @@ export async function liftSuppression(tx: SqlExec, s: NewSuppression, actor: Act
     s.reason,
   ]);
   if (lifted.length === 0) return false;
-  await recordAudit(
-    tx.db,
-    actor,
-    {
-      action: 'suppression.lifted',
-      targetType: 'suppression',
-      targetId: Number(lifted[0]!.id),
-      summary: `Lifted the ${LABELS[s.reason]} suppression of ${s.channel} ${s.address}`,
-      details: { channel: s.channel, address: s.address, reason: s.reason, source: s.source },
-    },
-    now,
-  );
+  await audit(tx, actor, 'suppression.lifted', Number(lifted[0]!.id), `Lifted the ${LABELS[s.reason]} suppression of ${s.channel} ${s.address}`, s, now);
   return true;
+}
+
+function audit(tx: SqlExec, actor: Actor, action: string, id: number, summary: string, s: NewSuppression, now: number): Promise<void> {
+  const details = { channel: s.channel, address: s.address, reason: s.reason, source: s.source };
+  return recordAudit(tx.db, actor, { action, targetType: 'suppression', targetId: id, summary, details }, now);
 }
 
 /** The channel, address and language a message was sent to (for its unsubscribe link). */

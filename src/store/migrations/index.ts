@@ -11,6 +11,7 @@ import * as accountsUuidIndex from './0008-accounts-uuid-index.js';
 import * as cancelStop from './0009-cancel-stop.js';
 import * as communicationCounts from './0010-communication-counts.js';
 import * as webhookTokens from './0011-webhook-tokens.js';
+import * as providerHealth from './0012-provider-health.js';
 
 export const migrations: Record<string, Migration> = {
   '0001-initial': initial,
@@ -24,4 +25,5 @@ export const migrations: Record<string, Migration> = {
   '0009-cancel-stop': cancelStop,
   '0010-communication-counts': communicationCounts,
   '0011-webhook-tokens': webhookTokens,
+  '0012-provider-health': providerHealth,
 };

@@ -1,0 +1,231 @@
+// Benchmark: delivery webhooks through the real routes of a real `crier serve` on SQLite.
+// 1,000,000 signed SendGrid events (posts of 1,000, "delivered") and 200,000 signed Twilio status
+// callbacks (one a post), each naming a sent message. The floor, in the same run on a copy of the
+// same database: the same state changes as plain batched UPDATEs (1,000 rows a transaction).
+// Engine and floor runs alternate; medians are quoted.
+// Usage: tsx bench/webhooks.ts [--events N] [--callbacks N] [--runs N] [--concurrency N]
+import { createHmac, generateKeyPairSync, sign } from 'node:crypto';
+import { copyFileSync, existsSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import pino from 'pino';
+import { createApp } from '../src/app.js';
+import { loadConfig } from '../src/config.js';
+import SqliteDatabase from 'better-sqlite3';
+import { engineExec } from '../src/store/engine/sql-exec.js';
+import { openMigratedStore } from '../src/store/store.js';
+import { machine, median, recordResult } from './lib.js';
+import { loadFixture } from './outcomes-fixture.js';
+import { OUT, startServe } from './serve-harness.js';
+
+const { values } = parseArgs({
+  options: {
+    events: { type: 'string', default: '1000000' },
+    callbacks: { type: 'string', default: '200000' },
+    runs: { type: 'string', default: '3' },
+    concurrency: { type: 'string', default: '4' },
+  },
+});
+const EVENTS = Number(values.events);
+const CALLBACKS = Number(values.callbacks);
+const RUNS = Number(values.runs);
+const CONCURRENCY = Number(values.concurrency);
+const BATCH = 1_000;
+const X_MESSAGE_ID = 'BenchXMsgId000';
+const TWILIO_TOKEN = 'bench-twilio-auth-token';
+const quiet = pino({ level: 'warn' });
+
+interface Ids {
+  email: number[];
+  sms: number[];
+}
+
+/** A database with EVENTS email and CALLBACKS SMS messages sent and awaiting a report; made once, copied per run. */
+async function baseDatabase(): Promise<{ path: string; ids: Ids }> {
+  const path = join(OUT, `webhooks-base-${EVENTS}-${CALLBACKS}.db`);
+  const make = !existsSync(path);
+  if (make) {
+    const app = await createApp(loadConfig({ env: { DATABASE_URL: path, CRIER_LOG_LEVEL: 'warn' } }), { logger: quiet });
+    try {
+      const total = EVENTS + CALLBACKS;
+      const { communicationId } = await loadFixture(app.engine, {
+        messages: total,
+        emailShare: EVENTS / total,
+        sendFailedPerMille: 0,
+        deliveredPerMille: 0,
+        failedPerMille: 0,
+      });
+      // As SendGrid and Twilio would have been recorded: `<X-Message-Id>#<id>` and a message SID.
+      await app.engine.run(
+        `UPDATE messages SET provider = CASE channel WHEN 'email' THEN 'sendgrid' ELSE 'twilio' END,
+           provider_message_id = CASE channel WHEN 'email' THEN '${X_MESSAGE_ID}#' || id ELSE 'SM' || id END WHERE communication_id = ?`,
+        [communicationId],
+      );
+    } finally {
+      await app.close();
+    }
+  }
+  const store = await openMigratedStore(path, quiet, false);
+  try {
+    const exec = engineExec(store);
+    const rows = await exec.all<{ id: number; channel: string }>(`SELECT id, channel FROM messages ORDER BY id`);
+    return { path, ids: { email: rows.filter((r) => r.channel === 'email').map((r) => Number(r.id)), sms: rows.filter((r) => r.channel === 'sms').map((r) => Number(r.id)) } };
+  } finally {
+    await store.close();
+  }
+}
+
+function copyOf(base: string, name: string): string {
+  const path = join(OUT, `webhooks-${name}.db`);
+  for (const suffix of ['', '-wal', '-shm']) rmSync(path + suffix, { force: true });
+  copyFileSync(base, path);
+  return path;
+}
+
+/** SendGrid's Event Webhook posts, signed as SendGrid signs them (ECDSA P-256 over timestamp + body). */
+function sendgridPosts(ids: number[], privateKey: ReturnType<typeof generateKeyPairSync>['privateKey']) {
+  const posts: { body: string; headers: Record<string, string> }[] = [];
+  const timestamp = String(Math.floor(Date.now() / 1000));
+  for (let i = 0; i < ids.length; i += BATCH) {
+    const events = ids.slice(i, i + BATCH).map((id) => ({
+      email: `u${id}@example.com`,
+      timestamp: Number(timestamp),
+      event: 'delivered',
+      sg_event_id: `ev-${id}`,
+      sg_message_id: `${X_MESSAGE_ID}.filter0001.${id}.0`,
+      response: '250 2.0.0 OK',
+      crier_message_id: String(id),
+    }));
+    const body = JSON.stringify(events);
+    const signature = sign('sha256', Buffer.from(timestamp + body), privateKey).toString('base64');
+    posts.push({
+      body,
+      headers: { 'content-type': 'application/json', 'x-twilio-email-event-webhook-signature': signature, 'x-twilio-email-event-webhook-timestamp': timestamp },
+    });
+  }
+  return posts;
+}
+
+/** Twilio status callbacks, signed as Twilio signs them (HMAC-SHA1 over URL + sorted parameters). */
+function twilioPosts(ids: number[], url: string) {
+  return ids.map((id) => {
+    const params: Record<string, string> = { AccountSid: 'AC0123456789abcdef0123456789abcdef', MessageSid: `SM${id}`, MessageStatus: 'delivered', To: '+15145550000', From: '+15145551111' };
+    const data = url + Object.keys(params).sort().map((k) => k + params[k]).join('');
+    const signature = createHmac('sha1', TWILIO_TOKEN).update(data).digest('base64');
+    return { body: new URLSearchParams(params).toString(), headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature } };
+  });
+}
+
+async function postAll(server: Awaited<ReturnType<typeof startServe>>, path: string, posts: { body: string; headers: Record<string, string> }[]): Promise<number> {
+  let next = 0;
+  let refused = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < posts.length) {
+        const post = posts[next++]!;
+        const response = await server.pool.request({ method: 'POST', path, headers: post.headers, body: post.body });
+        await response.body.text();
+        if (response.statusCode !== 200) refused++;
+      }
+    }),
+  );
+  if (refused > 0) throw new Error(`${refused} posts to ${path} were refused`);
+  return (performance.now() - started) / 1000;
+}
+
+const PUBLIC_URL = 'https://crier.bench.example';
+
+async function engineRun(base: string, ids: Ids, run: number) {
+  const path = copyOf(base, `engine-${run}`);
+  const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+  // Prepared before the clock starts: the providers' side of the work is not ours to time.
+  const sg = sendgridPosts(ids.email, privateKey);
+  // Twilio signs the URL it calls, which is CRIER_PUBLIC_URL's, whatever address the server listens on.
+  const tw = twilioPosts(ids.sms, `${PUBLIC_URL}/webhooks/twilio/status`);
+  const server = await startServe(path, 'none', {
+    CRIER_SENDER: 'false',
+    CRIER_METRICS: 'false',
+    CRIER_PUBLIC_URL: PUBLIC_URL,
+    CRIER_EMAIL_PROVIDER: 'sendgrid',
+    SENDGRID_API_KEY: 'SG.bench',
+    SENDGRID_WEBHOOK_PUBLIC_KEY: publicKey.export({ format: 'der', type: 'spki' }).toString('base64'),
+    CRIER_SMS_PROVIDER: 'twilio',
+    TWILIO_ACCOUNT_SID: 'AC0123456789abcdef0123456789abcdef',
+    TWILIO_AUTH_TOKEN: TWILIO_TOKEN,
+    TWILIO_FROM: '+15145551111',
+  });
+  try {
+    const sendgridSeconds = await postAll(server, '/webhooks/sendgrid', sg);
+    const twilioSeconds = await postAll(server, '/webhooks/twilio/status', tw);
+    return { sendgridSeconds, twilioSeconds, delivered: await deliveredCount(path) };
+  } finally {
+    await server.stop();
+  }
+}
+
+async function deliveredCount(path: string): Promise<number> {
+  const db = new SqliteDatabase(path, { readonly: true });
+  try {
+    return (db.prepare(`SELECT COUNT(*) AS n FROM messages WHERE delivery_state = 'delivered'`).get() as { n: number }).n;
+  } finally {
+    db.close();
+  }
+}
+
+/** The same state changes, plainly: primary-key UPDATEs, 1,000 a transaction, on a copy of the same database. */
+function floorRun(base: string, ids: Ids, run: number) {
+  const path = copyOf(base, `floor-${run}`);
+  const db = new SqliteDatabase(path);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  const update = db.prepare(`UPDATE messages SET delivery_state = 'delivered', delivery_updated_at = ? WHERE id = ?`);
+  const timed = (list: number[]) => {
+    const started = performance.now();
+    for (let i = 0; i < list.length; i += BATCH) {
+      const now = Date.now();
+      db.transaction(() => {
+        for (const id of list.slice(i, i + BATCH)) update.run(now, id);
+      })();
+    }
+    return (performance.now() - started) / 1000;
+  };
+  try {
+    return { sendgridSeconds: timed(ids.email), twilioSeconds: timed(ids.sms) };
+  } finally {
+    db.close();
+  }
+}
+
+const { path: base, ids } = await baseDatabase();
+const engine: { sendgridSeconds: number; twilioSeconds: number }[] = [];
+const floor: { sendgridSeconds: number; twilioSeconds: number }[] = [];
+for (let run = 1; run <= RUNS; run++) {
+  const e = await engineRun(base, ids, run);
+  if (e.delivered !== EVENTS + CALLBACKS) throw new Error(`run ${run}: ${e.delivered} messages delivered, not ${EVENTS + CALLBACKS}`);
+  engine.push(e);
+  floor.push(floorRun(base, ids, run));
+  console.log(
+    `run ${run}: SendGrid ${Math.round(EVENTS / e.sendgridSeconds)} events/s (floor ${Math.round(EVENTS / floor.at(-1)!.sendgridSeconds)}), ` +
+      `Twilio ${Math.round(CALLBACKS / e.twilioSeconds)} callbacks/s (floor ${Math.round(CALLBACKS / floor.at(-1)!.twilioSeconds)})`,
+  );
+}
+const rate = (n: number, runs: { sendgridSeconds: number; twilioSeconds: number }[], key: 'sendgridSeconds' | 'twilioSeconds') => Math.round(n / median(runs.map((r) => r[key])));
+const result = {
+  machine: machine(),
+  events: EVENTS,
+  callbacks: CALLBACKS,
+  runs: RUNS,
+  concurrency: CONCURRENCY,
+  sendgridEventsPerSecond: rate(EVENTS, engine, 'sendgridSeconds'),
+  sendgridFloorPerSecond: rate(EVENTS, floor, 'sendgridSeconds'),
+  twilioCallbacksPerSecond: rate(CALLBACKS, engine, 'twilioSeconds'),
+  twilioFloorPerSecond: rate(CALLBACKS, floor, 'twilioSeconds'),
+};
+const ratios = {
+  sendgridOfFloor: Number((result.sendgridEventsPerSecond / result.sendgridFloorPerSecond).toFixed(3)),
+  twilioOfFloor: Number((result.twilioCallbacksPerSecond / result.twilioFloorPerSecond).toFixed(3)),
+};
+console.log({ ...result, ...ratios });
+recordResult('webhooks', { ...result, ...ratios });
+for (const suffix of ['', '-wal', '-shm']) rmSync(join(OUT, `webhooks-engine-${RUNS}.db${suffix}`), { force: true });
