@@ -37,6 +37,8 @@ export interface SinkOptions {
   authMethods?: string[];
   /** Keep the messages (default true); false only counts them (the bench). */
   keep?: boolean;
+  /** Hang up on a client idle this long (a relay closing kept-open connections). */
+  idleTimeoutMs?: number;
 }
 
 export interface SmtpSink {
@@ -70,6 +72,7 @@ export async function startSmtpSink(options: SinkOptions = {}): Promise<SmtpSink
     disableReverseLookup: true,
     logger: false,
     size: 10 * 1024 * 1024,
+    ...(options.idleTimeoutMs ? { socketTimeout: options.idleTimeoutMs } : {}),
     onAuth(auth, _session, callback) {
       const ok = !!options.auth && auth.username === options.auth.user && auth.password === options.auth.pass;
       sink.logins.push({ method: auth.method, user: auth.username ?? '', ok });

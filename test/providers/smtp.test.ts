@@ -95,12 +95,13 @@ describe('SMTP provider: the messages', () => {
     expect(new Set(outcomes.map((o) => (o.ok ? o.providerMessageId : ''))).size).toBe(3);
   });
 
-  it('sends to an internationalised domain through nodemailer\'s composer, with the same headers', async () => {
+  it('sends to an internationalised domain in its punycode form, with the same headers', async () => {
     const s = await sink({ startTls: false });
     const [outcome] = await provider(`smtp://127.0.0.1:${s.port}`).send([email(55, 'jose@exämple.com')]);
     expect(outcome).toMatchObject({ ok: true });
-    // nodemailer's choice: SMTPUTF8 where the server offers it (smtp-server does), else punycode.
+    // Sent as punycode; smtp-server hands the address back decoded.
     expect(s.messages[0]!.to).toEqual([expect.stringMatching(/^jose@(exämple|xn--exmple-cua)\.com$/)]);
+    expect(s.messages[0]!.raw.toString()).toMatch(/^To: jose@xn--exmple-cua\.com\r$/m);
     const parsed = await simpleParser(s.messages[0]!.raw);
     expect(parsed.messageId).toBe(`<${(outcome as Extract<Outcome, { ok: true }>).providerMessageId}>`);
     expect(parsed.subject).toBe('Panne de service – 数据');
@@ -129,6 +130,24 @@ describe('SMTP provider: the messages', () => {
     const [outcome] = await p.send([email(9, 'x@example.com')]);
     expect(outcome).toMatchObject({ ok: false, failure: { kind: 'unavailable', code: 'smtp_tls' } });
     expect(s.messages).toHaveLength(0);
+  });
+
+  it('sends once more over a fresh connection when the relay closed a kept-open one meanwhile: each message once', async () => {
+    const s = await sink({ startTls: false, idleTimeoutMs: 150 });
+    const p = provider(`smtp://127.0.0.1:${s.port}`, { poolSize: 1 });
+    expect(await p.send([email(61, 'first@example.com')])).toMatchObject([{ ok: true }]);
+    await new Promise((r) => setTimeout(r, 400));
+    expect(await p.send([email(62, 'second@example.com')])).toMatchObject([{ ok: true }]);
+    expect(s.messages.map((m) => m.to[0])).toEqual(['first@example.com', 'second@example.com']);
+  });
+
+  it('carries many messages over few connections, renewing each after its message limit', async () => {
+    const s = await sink({ startTls: false });
+    const p = provider(`smtp://127.0.0.1:${s.port}`, { poolSize: 2, maxMessagesPerConnection: 3 });
+    const outcomes = await p.send(Array.from({ length: 20 }, (_, i) => email(100 + i, `m${i}@example.com`)));
+    expect(outcomes.every((o) => o.ok)).toBe(true);
+    expect(new Set(s.messages.map((m) => m.to[0])).size).toBe(20);
+    expect(s.messages).toHaveLength(20);
   });
 
   it('states its limits: the pool size in flight, no rate of its own', () => {

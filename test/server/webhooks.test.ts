@@ -73,6 +73,15 @@ describeEachDialect('webhook route', (ctx) => {
     expect(unknown).toEqual({ message_id: null, provider_message_id: 'hk-999999999' });
   });
 
+  it("keeps the provider's own record of failures and of unknown messages, not of deliveries", async () => {
+    const payloads = Object.fromEntries(
+      (await t.app.store.db.selectFrom('delivery_events').select(['event_key', 'payload']).execute()).map((r) => [r.event_key, JSON.parse(r.payload) as unknown]),
+    );
+    expect(payloads['e-1']).toEqual({});
+    expect(payloads['e-2']).toEqual({ id: `hk-${sent[1]!.id}`, status: 'failed', key: 'e-2' });
+    expect(payloads['e-unknown']).toEqual({ id: 'hk-999999999', status: 'delivered', key: 'e-unknown' });
+  });
+
   it('answers 404 in the one error shape for a provider path not in use', async () => {
     const response = await t.server.inject({ method: 'POST', url: '/webhooks/sendgrid', headers: { 'content-type': 'application/json' }, payload: '[]' });
     expect(response.statusCode).toBe(404);

@@ -49,8 +49,8 @@ function reasonOf(e: SendGridEvent): string {
 }
 
 /** The event's own id; an event without one gets a hash of its content (deterministic). */
-function eventKey(e: SendGridEvent, raw: string): string {
-  return text(e.sg_event_id) ?? `sha256:${createHash('sha256').update(raw).digest('base64url')}`;
+function eventKey(e: SendGridEvent): string {
+  return text(e.sg_event_id) ?? `sha256:${createHash('sha256').update(JSON.stringify(e)).digest('base64url')}`;
 }
 
 export function providerMessageId(sgMessageId: string | undefined, crierMessageId: string | undefined): string {
@@ -78,7 +78,7 @@ export function parseEvents(rawBody: Buffer, now: number): WebhookVerdict {
     const seconds = Number(e.timestamp);
     events.push({
       provider: PROVIDER,
-      eventKey: eventKey(e, JSON.stringify(e)),
+      eventKey: eventKey(e),
       providerMessageId: providerMessageId(text(e.sg_message_id), text(e.crier_message_id)),
       kind: mapped.kind,
       ...(mapped.hardBounce === undefined ? {} : { hardBounce: mapped.hardBounce }),

@@ -1,11 +1,12 @@
-// What one email becomes for nodemailer: an envelope and the message's bytes (smtp.mime.ts). The
+// What one email becomes on the wire: an envelope and the message's bytes (smtp.mime.ts). The
 // parts every message of a communication shares (From parsed and encoded once, its domain,
 // Reply-To) are kept by their text: a batch is one communication in one language, so a handful of
 // entries serve a whole send.
 import { randomBytes } from 'node:crypto';
+import { domainToASCII } from 'node:url';
 import addressparser from 'nodemailer/lib/addressparser';
-import type { SendMailOptions } from 'nodemailer';
 import type { OutgoingEmail } from '../provider.js';
+import type { SmtpEnvelope } from './smtp.pool.js';
 import { composeRaw, mailboxHeader, type Mailbox } from './smtp.mime.js';
 
 interface Sender {
@@ -22,32 +23,15 @@ const ASCII = /^[\x21-\x7e]+$/;
 export class SmtpMessages {
   private readonly senders = new Map<string, Sender>();
 
-  /** The message for nodemailer and its Message-ID (without angle brackets). */
-  build(email: OutgoingEmail, signal?: AbortSignal): { options: SendMailOptions; messageId: string } {
+  /** The envelope, the message's bytes and its Message-ID (without angle brackets). */
+  build(email: OutgoingEmail): { envelope: SmtpEnvelope; raw: Buffer; messageId: string } {
     const sender = this.sender(email.from, email.replyTo);
     // Crier's id first, then randomness: a resend of the same message is a new Message-ID.
     const messageId = `crier.${email.id}.${randomBytes(6).toString('hex')}@${sender.domain}`;
-    // An address beyond ASCII (an internationalised domain) goes through nodemailer's own
-    // composer, which converts it; every other message is composed here.
-    const raw = ASCII.test(email.to)
-      ? composeRaw({ senderLines: sender.lines, to: email.to, subject: email.subject, messageId, headers: email.headers, text: email.text, html: email.html })
-      : undefined;
-    const options: SendMailOptions = raw
-      ? { envelope: { from: sender.address, to: [email.to] }, raw }
-      : {
-          from: parseAddress(email.from),
-          to: email.to,
-          subject: email.subject,
-          text: email.text,
-          html: email.html,
-          messageId: `<${messageId}>`,
-          ...(email.replyTo ? { replyTo: parseAddress(email.replyTo) } : {}),
-          // One header each, as given (List-Unsubscribe carries every URI in one value, RFC 2369):
-          // nodemailer's `list` option would write one header per URI.
-          headers: email.headers,
-        };
-    if (signal) options.signal = signal;
-    return { options, messageId };
+    // An internationalised domain goes out in its ASCII (punycode) form, as nodemailer would write it.
+    const to = ASCII.test(email.to) ? email.to : asciiDomain(email.to);
+    const raw = composeRaw({ senderLines: sender.lines, to, subject: email.subject, messageId, headers: email.headers, text: email.text, html: email.html });
+    return { envelope: { from: sender.address, to: [to] }, raw, messageId };
   }
 
   private sender(from: string, replyTo: string | undefined): Sender {
@@ -62,6 +46,12 @@ export class SmtpMessages {
     }
     return sender;
   }
+}
+
+function asciiDomain(address: string): string {
+  const at = address.lastIndexOf('@');
+  if (at < 0) return address;
+  return `${address.slice(0, at)}@${domainToASCII(address.slice(at + 1)) || address.slice(at + 1)}`;
 }
 
 function parseAddress(text: string): Mailbox {

@@ -1,13 +1,12 @@
-// Email over SMTP through nodemailer's pooled transport: SMTP_POOL_SIZE connections kept open,
-// each carrying up to SMTP_MAX_MESSAGES_PER_CONNECTION messages (PIPELINING when the server
-// offers it). The messages of a batch are handed to the pool at once and spread over its
+// Email over SMTP through nodemailer's SMTP connections, pooled here (smtp.pool.ts):
+// SMTP_POOL_SIZE connections kept open, each carrying up to SMTP_MAX_MESSAGES_PER_CONNECTION
+// messages. The messages of a batch are handed to the pool at once and spread over its
 // connections; each gets its own outcome, so one refused recipient fails only its message.
-import { createTransport, type Transporter } from 'nodemailer';
-import type { SMTPPoolOptions, SMTPPoolSentMessageInfo } from 'nodemailer/lib/smtp-pool';
 import type { Logger } from 'pino';
 import type { Outcome, Outgoing, OutgoingEmail, Provider, ProviderCheck, ProviderLimits } from '../provider.js';
 import { smtpFailure, type SmtpError, type SmtpPeer } from './smtp.failures.js';
 import { SmtpMessages } from './smtp.message.js';
+import { SmtpPool } from './smtp.pool.js';
 
 export interface SmtpOptions {
   /** smtp://user:pass@host:port (STARTTLS when offered) or smtps://… (TLS from the first byte). */
@@ -24,7 +23,7 @@ export class SmtpProvider implements Provider {
   readonly name = 'smtp';
   readonly channels = ['email'] as const;
   readonly limits: ProviderLimits;
-  private readonly transport: Transporter<SMTPPoolSentMessageInfo, SMTPPoolOptions>;
+  private readonly pool: SmtpPool;
   private readonly peer: SmtpPeer;
   private readonly password: string;
   private readonly messages = new SmtpMessages();
@@ -43,40 +42,38 @@ export class SmtpProvider implements Provider {
       maxConcurrentRequests: poolSize,
       rateNote: `SMTP relay ${this.peer.host}:${this.peer.port}: no limit of its own (${poolSize} connections); set CRIER_EMAIL_RATE_LIMIT to what the relay allows`,
     };
-    this.transport = createTransport({
-      pool: true,
+    this.pool = new SmtpPool({
       host: this.peer.host,
       port: this.peer.port,
       secure,
       ...(user ? { auth: { user, pass: this.password } } : {}),
-      maxConnections: poolSize,
+      size: poolSize,
       maxMessages: options.maxMessagesPerConnection ?? 1000,
       tls: { rejectUnauthorized: options.rejectUnauthorized ?? true, ...(isIp(this.peer.host) ? {} : { servername: this.peer.host }) },
       // Bulk sending wants to learn of a dead relay in seconds, not nodemailer's minutes.
       connectionTimeout: 15_000,
       greetingTimeout: 15_000,
-      socketTimeout: 60_000,
       // nodemailer (≥ 10.x) turns Nagle off on every connection itself (SMTPConnection._onConnect);
       // test/providers/smtp-settings.test.ts holds it to that.
-      logger: false,
+      socketTimeout: 60_000,
     });
   }
 
-  async send(batch: readonly Outgoing[], signal?: AbortSignal): Promise<Outcome[]> {
+  async send(batch: readonly Outgoing[]): Promise<Outcome[]> {
     return Promise.all(
       batch.map(async (m): Promise<Outcome> => {
         if (m.channel !== 'email') {
           return { id: m.id, ok: false, failure: { kind: 'permanent', code: 'unsupported_channel', message: 'the SMTP provider sends email only' } };
         }
-        return this.sendOne(m, signal);
+        return this.sendOne(m);
       }),
     );
   }
 
-  private async sendOne(email: OutgoingEmail, signal?: AbortSignal): Promise<Outcome> {
-    const { options, messageId } = this.messages.build(email, signal);
+  private async sendOne(email: OutgoingEmail): Promise<Outcome> {
+    const { envelope, raw, messageId } = this.messages.build(email);
     try {
-      const info = await this.transport.sendMail(options);
+      const info = await this.pool.send(envelope, raw);
       // One recipient per message: a refusal the server gave for it is this message's failure.
       const refusal = info.rejectedErrors?.[0] as SmtpError | undefined;
       if (info.accepted.length === 0 || refusal) return { id: email.id, ok: false, failure: this.failure(refusal ?? { message: 'the server accepted no recipient' }) };
@@ -89,7 +86,7 @@ export class SmtpProvider implements Provider {
   async check(): Promise<ProviderCheck> {
     const where = `SMTP server ${this.peer.host}:${this.peer.port}`;
     try {
-      await this.transport.verify();
+      await this.pool.verify();
       return { ok: true, detail: `${where} accepted the connection${this.peer.user ? ` and the login of user ${this.peer.user}` : ''}` };
     } catch (err) {
       return { ok: false, detail: this.failure(err as SmtpError).message };
@@ -97,7 +94,7 @@ export class SmtpProvider implements Provider {
   }
 
   async close(): Promise<void> {
-    this.transport.close();
+    this.pool.close();
   }
 
   private failure(err: SmtpError) {

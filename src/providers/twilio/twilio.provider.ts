@@ -87,13 +87,16 @@ export class TwilioProvider implements Provider {
     }
     const body = errorBody(answer.json);
     const failure = failureOf({ status: answer.status, body, retryAfterMs: retryAfterMs(answer.retryAfter, this.now()) });
-    if (body?.code === UNSUBSCRIBED_RECIPIENT) await this.recordStop(m.to, body);
+    if (body?.code === UNSUBSCRIBED_RECIPIENT) await this.recordStop(m.to, m.id, body);
     return { id: m.id, ok: false, failure: { ...failure, message: this.hide(failure.message) } };
   }
 
-  /** Twilio keeps the recipient's STOP to itself until we send: suppress the number as if we had heard it. */
-  private async recordStop(phone: string, body: TwilioErrorBody): Promise<void> {
-    const event: DeliveryEvent = { provider: this.name, eventKey: `send-21610:${phone}`, kind: 'stop', phone, occurredAt: this.now(), payload: body };
+  /**
+   * Twilio keeps the recipient's STOP to itself until we send: suppress the number as if we had
+   * heard it. Keyed by the message too: after a START lifted it, a later 21610 suppresses again.
+   */
+  private async recordStop(phone: string, messageId: string, body: TwilioErrorBody): Promise<void> {
+    const event: DeliveryEvent = { provider: this.name, eventKey: `send-21610:${phone}:${messageId}`, kind: 'stop', phone, occurredAt: this.now(), payload: body };
     try {
       await this.options.ingest([event]);
     } catch (err) {

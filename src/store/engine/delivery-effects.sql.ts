@@ -90,12 +90,20 @@ async function writeStates(tx: SqlExec, changes: readonly Change[], now: number)
       [now, changes.map((c) => c.message.id), changes.map((c) => c.after), changes.map((c) => c.error)],
     );
   } else {
+    // One statement a (state, error) pair: a batch of deliveries is one UPDATE, not a thousand.
+    const groups = new Map<string, { state: DeliveryState; error: string | null; ids: number[] }>();
     for (const c of changes) {
-      await tx.run(`UPDATE messages SET delivery_state = ?, delivery_error = ?, delivery_updated_at = ? WHERE id = ?`, [
-        c.after,
-        c.error,
+      const key = `${c.after}\u0000${c.error ?? ''}\u0000${c.error === null ? 0 : 1}`;
+      const group = groups.get(key) ?? { state: c.after, error: c.error, ids: [] };
+      group.ids.push(c.message.id);
+      groups.set(key, group);
+    }
+    for (const g of groups.values()) {
+      await tx.run(`UPDATE messages SET delivery_state = ?, delivery_error = ?, delivery_updated_at = ? WHERE id IN (SELECT value FROM json_each(?))`, [
+        g.state,
+        g.error,
         now,
-        c.message.id,
+        JSON.stringify(g.ids),
       ]);
     }
   }

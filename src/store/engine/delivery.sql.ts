@@ -47,28 +47,21 @@ async function lockMessages(tx: SqlExec, refs: readonly { provider: string; prov
     const key = keyOf(m.provider, m.provider_message_id);
     found.set(key, [...(found.get(key) ?? []), { ...m, id: Number(m.id), communication_id: Number(m.communication_id) }]);
   };
-  if (tx.dialect === 'postgres') {
-    const byProvider = new Map<string, Set<string>>();
-    for (const r of refs) byProvider.set(r.provider, (byProvider.get(r.provider) ?? new Set()).add(r.providerMessageId));
-    for (const [provider, ids] of [...byProvider].sort(([a], [b]) => (a < b ? -1 : 1))) {
-      const rows = await tx.all<EventMessage>(
-        `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE provider = ? AND provider_message_id IS NOT NULL AND provider_message_id = ANY(?::text[]) ORDER BY id FOR UPDATE`,
-        [provider, [...ids]],
-      );
-      rows.forEach(add);
-    }
-    return found;
-  }
-  // SQLite: the transaction already holds the write lock; one indexed lookup per message.
-  const seen = new Set<string>();
-  for (const r of refs) {
-    const key = keyOf(r.provider, r.providerMessageId);
-    if (seen.has(key)) continue;
-    seen.add(key);
-    const rows = await tx.all<EventMessage>(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE provider = ? AND provider_message_id IS NOT NULL AND provider_message_id = ?`, [
-      r.provider,
-      r.providerMessageId,
-    ]);
+  const byProvider = new Map<string, Set<string>>();
+  for (const r of refs) byProvider.set(r.provider, (byProvider.get(r.provider) ?? new Set()).add(r.providerMessageId));
+  // One statement a provider, whatever the number of events: on SQLite the list comes as one
+  // JSON text (a statement per event cost more than all the rest of the intake).
+  for (const [provider, ids] of [...byProvider].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const rows =
+      tx.dialect === 'sqlite'
+        ? await tx.all<EventMessage>(
+            `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE provider = ? AND provider_message_id IS NOT NULL AND provider_message_id IN (SELECT value FROM json_each(?))`,
+            [provider, JSON.stringify([...ids])],
+          )
+        : await tx.all<EventMessage>(
+            `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE provider = ? AND provider_message_id IS NOT NULL AND provider_message_id = ANY(?::text[]) ORDER BY id FOR UPDATE`,
+            [provider, [...ids]],
+          );
     rows.forEach(add);
   }
   return found;
@@ -99,11 +92,21 @@ function eventRow(event: DeliveryEvent, messageId: number | null, now: number): 
     // A provider's missing or garbled timestamp must not lose the event: it happened by now.
     Number.isFinite(event.occurredAt) ? Math.round(event.occurredAt) : now,
     now,
-    JSON.stringify(event.payload ?? null),
+    keepsPayload(event, messageId) ? JSON.stringify(event.payload ?? null) : '{}',
     event.reason ?? null,
     !isStop && event.hardBounce ? 1 : 0,
     isStop ? event.phone : null,
   ];
+}
+
+/**
+ * The provider's own record of an event is kept where someone may need to read it: a failure, a
+ * complaint or unsubscribe, a STOP, an event naming no known message. A delivery or a non-final
+ * report of a known message says nothing its columns do not (provider, event id, message, kind,
+ * time), and a webhook brings them a thousand at a time: their payloads are not kept.
+ */
+function keepsPayload(event: DeliveryEvent, messageId: number | null): boolean {
+  return messageId === null || (event.kind !== 'delivered' && event.kind !== 'accepted');
 }
 
 /** Inserts events that are new; answers, for each, whether it was (false: stored before). */
@@ -122,9 +125,7 @@ async function storeEvents(tx: SqlExec, rows: readonly { event: DeliveryEvent; m
     return rows.map((r) => keys.has(`${r.event.provider}\u0000${r.event.eventKey}`));
   }
   const statement = `INSERT INTO delivery_events (${names}) VALUES (${EVENT_COLUMNS.map(() => '?').join(', ')}) ${conflict}`;
-  const stored: boolean[] = [];
-  for (const v of values) stored.push((await tx.run(statement, v)) === 1);
-  return stored;
+  return (await tx.runEach(statement, values)).map((changed) => changed === 1);
 }
 
 /**

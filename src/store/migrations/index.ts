@@ -12,6 +12,7 @@ import * as cancelStop from './0009-cancel-stop.js';
 import * as communicationCounts from './0010-communication-counts.js';
 import * as webhookTokens from './0011-webhook-tokens.js';
 import * as providerHealth from './0012-provider-health.js';
+import * as deliveryEventsLean from './0013-delivery-events-lean.js';
 
 export const migrations: Record<string, Migration> = {
   '0001-initial': initial,
@@ -26,4 +27,5 @@ export const migrations: Record<string, Migration> = {
   '0010-communication-counts': communicationCounts,
   '0011-webhook-tokens': webhookTokens,
   '0012-provider-health': providerHealth,
+  '0013-delivery-events-lean': deliveryEventsLean,
 };
