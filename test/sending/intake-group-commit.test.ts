@@ -1,0 +1,78 @@
+// The intake's group commit: calls that arrive while a transaction is being written go in
+// together in the next one, each caller answered for its own events; a failure of the shared
+// transaction is retried for each caller alone, so one caller's bad events fail only that caller.
+import { describe, expect, it } from 'vitest';
+import { isPhoneEvent, type DeliveryEvent } from '../../src/domain/delivery.js';
+import { DeliveryIntake } from '../../src/sending/delivery-intake.js';
+import type { EventResult } from '../../src/sending/sending-store.js';
+
+const event = (key: string, providerMessageId = `pm-${key}`): DeliveryEvent => ({
+  provider: 'test',
+  eventKey: key,
+  providerMessageId,
+  kind: 'delivered',
+  occurredAt: 1,
+  payload: {},
+});
+
+/** A store that takes a while per transaction, remembers each transaction's events, and knows messages pm-*. */
+function slowStore(options: { failOn?: string } = {}) {
+  const transactions: string[][] = [];
+  const seen = new Set<string>();
+  return {
+    transactions,
+    async ingest(events: readonly DeliveryEvent[]): Promise<EventResult[]> {
+      await new Promise((r) => setTimeout(r, 20));
+      if (options.failOn && events.some((e) => e.eventKey === options.failOn)) throw new Error(`cannot store ${options.failOn}`);
+      transactions.push(events.map((e) => e.eventKey));
+      return events.map((e) => {
+        if (seen.has(e.eventKey)) return 'duplicate';
+        seen.add(e.eventKey);
+        return !isPhoneEvent(e) && e.providerMessageId.startsWith('pm-') ? 'applied' : 'unknown';
+      });
+    },
+  };
+}
+
+describe('delivery intake, group commit', () => {
+  it('writes calls that arrive during a transaction together in the next one, answering each for its own events', async () => {
+    const store = slowStore();
+    const intake = new DeliveryIntake({ store });
+    const calls = [
+      intake.ingest([event('a')]),
+      intake.ingest([event('b')]),
+      intake.ingest([event('c'), event('x', 'unknown-message')]),
+      intake.ingest([event('a')]),
+    ];
+    expect(await Promise.all(calls)).toEqual([
+      { applied: 1, duplicates: 0, unknown: 0 },
+      { applied: 1, duplicates: 0, unknown: 0 },
+      { applied: 1, duplicates: 0, unknown: 1 },
+      { applied: 0, duplicates: 1, unknown: 0 },
+    ]);
+    // The first went alone; the three that came while it was written went in one transaction.
+    expect(store.transactions).toEqual([['a'], ['b', 'c', 'x', 'a']]);
+  });
+
+  it('never puts more than 1,000 events in one transaction', async () => {
+    const store = slowStore();
+    const intake = new DeliveryIntake({ store });
+    const many = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => event(`${prefix}${i}`));
+    await Promise.all([intake.ingest(many('p', 1)), intake.ingest(many('q', 600)), intake.ingest(many('r', 600)), intake.ingest(many('s', 2500))]);
+    expect(store.transactions.map((t) => t.length)).toEqual([1, 600, 600, 1000, 1000, 500]);
+  });
+
+  it("fails only the caller whose events cannot be stored; the others' go in on their own", async () => {
+    const store = slowStore({ failOn: 'bad' });
+    const intake = new DeliveryIntake({ store });
+    const first = intake.ingest([event('first')]);
+    const good = intake.ingest([event('good')]);
+    const bad = intake.ingest([event('bad')]);
+    const after = intake.ingest([event('after')]);
+    await expect(first).resolves.toEqual({ applied: 1, duplicates: 0, unknown: 0 });
+    await expect(good).resolves.toEqual({ applied: 1, duplicates: 0, unknown: 0 });
+    await expect(bad).rejects.toThrow('cannot store bad');
+    await expect(after).resolves.toEqual({ applied: 1, duplicates: 0, unknown: 0 });
+    expect(store.transactions.flat().sort()).toEqual(['after', 'first', 'good']);
+  });
+});
