@@ -28,6 +28,12 @@ export interface MessageEvent extends EventBase {
    * the event (whose custom arguments carry Crier's id).
    */
   providerMessageId: string;
+  /**
+   * Crier's id of the message when the provider echoes it back (SendGrid's custom arguments,
+   * Mailgun's variables): the intake finds the message by it, and still requires its provider
+   * message id to match.
+   */
+  messageId?: number;
   /** A permanent failure (the address does not exist): the address is suppressed. */
   hardBounce?: boolean;
 }

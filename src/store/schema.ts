@@ -248,6 +248,12 @@ export interface CommunicationCountsTable {
   delivery_errors: Generated<number>;
 }
 
+/** Each delivery event's key, once: the intake's dedupe (the events worth reading are in delivery_events). */
+export interface DeliveryEventKeysTable {
+  provider: string;
+  event_key: string;
+}
+
 export interface Database {
   accounts: AccountsTable;
   users: UsersTable;
@@ -261,6 +267,7 @@ export interface Database {
   recipient_rejections: RecipientRejectionsTable;
   messages: MessagesTable;
   delivery_events: DeliveryEventsTable;
+  delivery_event_keys: DeliveryEventKeysTable;
   suppressions: SuppressionsTable;
   audit_log: AuditLogTable;
   sandbox_messages: SandboxMessagesTable;

@@ -220,7 +220,7 @@ describeEachDialect('Mailgun end to end', (ctx) => {
     expect(await suppressed(bounced!.address)).toHaveLength(1);
     expect((await messageRow(t.app, alreadyFinal!.id)).delivery_state).toBe('failed');
     const keys = await t.app.store.db
-      .selectFrom('delivery_events')
+      .selectFrom('delivery_event_keys')
       .select('event_key')
       .where('event_key', 'like', 'poll-%')
       .orderBy('event_key')

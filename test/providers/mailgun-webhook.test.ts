@@ -164,6 +164,7 @@ describe('Mailgun webhook events', () => {
       provider: 'mailgun',
       eventKey: 'dlv-Q1w2E3r4T5y6U7i8',
       providerMessageId: MID,
+      messageId: Number(MID.split('#')[1]),
       kind: 'delivered',
       occurredAt: 1893488400512,
       payload: fixture('delivered')['event-data'],

@@ -37,7 +37,7 @@ describeEachDialect('webhook route', (ctx) => {
 
   const post = (body: string, headers: Record<string, string> = {}, query = '') =>
     t.server.inject({ method: 'POST', url: `/webhooks/hooked/events${query}`, headers: { 'content-type': 'application/json', ...headers }, payload: body });
-  const storedEvents = async () => Number((await t.app.store.db.selectFrom('delivery_events').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+  const storedEvents = async () => Number((await t.app.store.db.selectFrom('delivery_event_keys').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
 
   it('refuses a call without a signature (401) or with a wrong one (403), storing nothing', async () => {
     const body = JSON.stringify({ events: [{ id: `hk-${sent[0]!.id}`, status: 'failed', key: 'e-refused' }] });
@@ -73,11 +73,13 @@ describeEachDialect('webhook route', (ctx) => {
     expect(unknown).toEqual({ message_id: null, provider_message_id: 'hk-999999999' });
   });
 
-  it("keeps the provider's own record of failures and of unknown messages, not of deliveries", async () => {
+  it("keeps the provider's own record of failures and of unknown messages, and only the key of a delivery", async () => {
     const payloads = Object.fromEntries(
       (await t.app.store.db.selectFrom('delivery_events').select(['event_key', 'payload']).execute()).map((r) => [r.event_key, JSON.parse(r.payload) as unknown]),
     );
-    expect(payloads['e-1']).toEqual({});
+    expect(payloads['e-1']).toBeUndefined();
+    const keys = await t.app.store.db.selectFrom('delivery_event_keys').select('event_key').where('provider', '=', 'hooked').orderBy('event_key').execute();
+    expect(keys.map((k) => k.event_key)).toEqual(['e-1', 'e-2', 'e-unknown']);
     expect(payloads['e-2']).toEqual({ id: `hk-${sent[1]!.id}`, status: 'failed', key: 'e-2' });
     expect(payloads['e-unknown']).toEqual({ id: 'hk-999999999', status: 'delivered', key: 'e-unknown' });
   });

@@ -50,6 +50,7 @@ export function mapMailgunEvent(data: unknown): MappedEvent {
     provider: PROVIDER,
     eventKey: id,
     providerMessageId: `${messageId}#${crier}`,
+    ...(/^\d+$/.test(crier) ? { messageId: Number(crier) } : {}),
     kind,
     occurredAt: Math.round(timestamp * 1000),
     ...(reason && kind !== 'delivered' ? { reason } : {}),

@@ -53,6 +53,12 @@ function eventKey(e: SendGridEvent): string {
   return text(e.sg_event_id) ?? `sha256:${createHash('sha256').update(JSON.stringify(e)).digest('base64url')}`;
 }
 
+/** Crier's own id of the message, from the custom argument (when it is one). */
+function crierId(e: SendGridEvent): { messageId?: number } {
+  const id = text(e.crier_message_id);
+  return id && /^\d+$/.test(id) ? { messageId: Number(id) } : {};
+}
+
 export function providerMessageId(sgMessageId: string | undefined, crierMessageId: string | undefined): string {
   const requestId = sgMessageId?.split('.')[0] ?? '';
   return `${requestId}#${crierMessageId ?? ''}`;
@@ -80,6 +86,7 @@ export function parseEvents(rawBody: Buffer, now: number): WebhookVerdict {
       provider: PROVIDER,
       eventKey: eventKey(e),
       providerMessageId: providerMessageId(text(e.sg_message_id), text(e.crier_message_id)),
+      ...crierId(e),
       kind: mapped.kind,
       ...(mapped.hardBounce === undefined ? {} : { hardBounce: mapped.hardBounce }),
       occurredAt: Number.isFinite(seconds) && seconds > 0 ? Math.round(seconds * 1000) : now,

@@ -1,11 +1,11 @@
-// The delivery intake's statements: find (and lock) the messages events name, store each event
-// once, and apply the new ones; later, apply events that arrived before their message was
+// The delivery intake's statements: find (and lock) the messages events name, take each event's
+// key once (storing the events worth reading again), and apply the new ones; later, apply events that arrived before their message was
 // recorded as sent; and the no-report sweep. Locks follow the order in sending-store.ts: the messages named (by
-// id), then the events, then their communications' counters, then suppressions.
+// id), then the events (their keys, then the rows kept), then their communications' counters, then suppressions.
 import { isPhoneEvent, type DeliveryEvent, type MessageEventKind } from '../../domain/delivery.js';
 import type { EventResult } from '../../sending/sending-store.js';
 import { applyEffects, type EventMessage, type NewEvent } from './delivery-effects.sql.js';
-import type { SqlExec } from './sql-exec.js';
+import { inIds, type SqlExec } from './sql-exec.js';
 
 const MESSAGE_COLUMNS = 'id, communication_id, channel, address, delivery_state, provider, provider_message_id';
 const keyOf = (provider: string, providerMessageId: string) => `${provider}\u0000${providerMessageId}`;
@@ -18,7 +18,7 @@ const keyOf = (provider: string, providerMessageId: string) => `${provider}\u000
 export async function ingestEvents(tx: SqlExec, events: readonly DeliveryEvent[], now: number): Promise<EventResult[]> {
   const messages = await lockMessages(
     tx,
-    events.flatMap((e) => (isPhoneEvent(e) ? [] : [{ provider: e.provider, providerMessageId: e.providerMessageId }])),
+    events.flatMap((e) => (isPhoneEvent(e) ? [] : [{ provider: e.provider, providerMessageId: e.providerMessageId, messageId: e.messageId }])),
   );
   const named = (e: DeliveryEvent) => (isPhoneEvent(e) ? [] : (messages.get(keyOf(e.provider, e.providerMessageId)) ?? []));
   const first = new Map<string, number>();
@@ -40,28 +40,55 @@ export async function ingestEvents(tx: SqlExec, events: readonly DeliveryEvent[]
   });
 }
 
-/** The sent messages of these (provider, provider message id) pairs, locked until commit. */
-async function lockMessages(tx: SqlExec, refs: readonly { provider: string; providerMessageId: string }[]): Promise<Map<string, EventMessage[]>> {
+/**
+ * The sent messages of these (provider, provider message id) pairs, locked until commit. An event
+ * that carries Crier's own id is looked up by it (the primary key: cheaper than the provider's id);
+ * it still names its message only if the provider's id matches too (the map is keyed by it).
+ */
+async function lockMessages(
+  tx: SqlExec,
+  refs: readonly { provider: string; providerMessageId: string; messageId?: number | undefined }[],
+): Promise<Map<string, EventMessage[]>> {
   const found = new Map<string, EventMessage[]>();
+  const seen = new Set<number>();
   const add = (m: EventMessage) => {
+    const id = Number(m.id);
+    if (seen.has(id)) return;
+    seen.add(id);
     const key = keyOf(m.provider, m.provider_message_id);
-    found.set(key, [...(found.get(key) ?? []), { ...m, id: Number(m.id), communication_id: Number(m.communication_id) }]);
+    found.set(key, [...(found.get(key) ?? []), { ...m, id, communication_id: Number(m.communication_id) }]);
   };
-  const byProvider = new Map<string, Set<string>>();
-  for (const r of refs) byProvider.set(r.provider, (byProvider.get(r.provider) ?? new Set()).add(r.providerMessageId));
-  // One statement a provider, whatever the number of events: on SQLite the list comes as one
-  // JSON text (a statement per event cost more than all the rest of the intake).
-  for (const [provider, ids] of [...byProvider].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    const rows =
-      tx.dialect === 'sqlite'
-        ? await tx.all<EventMessage>(
-            `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE provider = ? AND provider_message_id IS NOT NULL AND provider_message_id IN (SELECT value FROM json_each(?))`,
-            [provider, JSON.stringify([...ids])],
-          )
-        : await tx.all<EventMessage>(
-            `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE provider = ? AND provider_message_id IS NOT NULL AND provider_message_id = ANY(?::text[]) ORDER BY id FOR UPDATE`,
-            [provider, [...ids]],
-          );
+  const byProvider = new Map<string, { ids: Set<number>; providerIds: Set<string> }>();
+  for (const r of refs) {
+    const of = byProvider.get(r.provider) ?? { ids: new Set<number>(), providerIds: new Set<string>() };
+    if (r.messageId !== undefined) of.ids.add(r.messageId);
+    else of.providerIds.add(r.providerMessageId);
+    byProvider.set(r.provider, of);
+  }
+  // One statement a provider and kind of id, whatever the number of events (a statement an event
+  // cost more than all the rest of the intake). PostgreSQL locks in id order.
+  for (const [provider, { ids, providerIds }] of [...byProvider].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const rows: EventMessage[] = [];
+    if (ids.size > 0) {
+      const [condition, param] = inIds(tx, 'id', [...ids]);
+      const lock = tx.dialect === 'postgres' ? ' ORDER BY id FOR UPDATE' : '';
+      // By id alone (a condition on provider would make SQLite walk that provider's whole index):
+      // a row of another provider, or with another provider id, matches no event's key.
+      rows.push(...(await tx.all<EventMessage>(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE ${condition} AND provider_message_id IS NOT NULL${lock}`, [param])));
+    }
+    if (providerIds.size > 0) {
+      rows.push(
+        ...(tx.dialect === 'sqlite'
+          ? await tx.all<EventMessage>(
+              `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE provider = ? AND provider_message_id IS NOT NULL AND provider_message_id IN (SELECT value FROM json_each(?))`,
+              [provider, JSON.stringify([...providerIds])],
+            )
+          : await tx.all<EventMessage>(
+              `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE provider = ? AND provider_message_id IS NOT NULL AND provider_message_id = ANY(?::text[]) ORDER BY id FOR UPDATE`,
+              [provider, [...providerIds]],
+            )),
+      );
+    }
     rows.forEach(add);
   }
   return found;
@@ -92,7 +119,7 @@ function eventRow(event: DeliveryEvent, messageId: number | null, now: number): 
     // A provider's missing or garbled timestamp must not lose the event: it happened by now.
     Number.isFinite(event.occurredAt) ? Math.round(event.occurredAt) : now,
     now,
-    keepsPayload(event, messageId) ? JSON.stringify(event.payload ?? null) : '{}',
+    JSON.stringify(event.payload ?? null),
     event.reason ?? null,
     !isStop && event.hardBounce ? 1 : 0,
     isStop ? event.phone : null,
@@ -100,32 +127,51 @@ function eventRow(event: DeliveryEvent, messageId: number | null, now: number): 
 }
 
 /**
- * The provider's own record of an event is kept where someone may need to read it: a failure, a
- * complaint or unsubscribe, a STOP, an event naming no known message. A delivery or a non-final
- * report of a known message says nothing its columns do not (provider, event id, message, kind,
- * time), and a webhook brings them a thousand at a time: their payloads are not kept.
+ * Whether the event itself is kept (delivery_events) besides its key: where someone may need to
+ * read it — a failure, a complaint or unsubscribe, a STOP or START, an event naming no known
+ * message (which is also matched to its message later). A delivery or a non-final report of a
+ * known message says nothing the message's own state does not, and a webhook brings them a
+ * thousand at a time: only their keys are kept.
  */
-function keepsPayload(event: DeliveryEvent, messageId: number | null): boolean {
+function keepsEvent(event: DeliveryEvent, messageId: number | null): boolean {
   return messageId === null || (event.kind !== 'delivered' && event.kind !== 'accepted');
 }
 
-/** Inserts events that are new; answers, for each, whether it was (false: stored before). */
+/**
+ * Takes each event's key (delivery_event_keys: the dedupe) and stores the events worth keeping;
+ * answers, for each, whether it was new (false: seen before).
+ */
 async function storeEvents(tx: SqlExec, rows: readonly { event: DeliveryEvent; messageId: number | null }[], now: number): Promise<boolean[]> {
   if (rows.length === 0) return [];
+  const fresh = await takeKeys(tx, rows.map((r) => r.event));
+  const kept = rows.filter((r, i) => fresh[i] && keepsEvent(r.event, r.messageId));
+  if (kept.length === 0) return fresh;
   const names = EVENT_COLUMNS.map(([name]) => name).join(', ');
+  // The key was new, so is the event; DO NOTHING guards the rows kept before the keys table.
   const conflict = 'ON CONFLICT (provider, event_key) DO NOTHING';
-  const values = rows.map((r) => eventRow(r.event, r.messageId, now));
+  const values = kept.map((r) => eventRow(r.event, r.messageId, now));
   if (tx.dialect === 'postgres') {
     const unnest = EVENT_COLUMNS.map(([, type]) => `?::${type}[]`).join(', ');
+    await tx.run(`INSERT INTO delivery_events (${names}) SELECT * FROM unnest(${unnest}) ${conflict}`, EVENT_COLUMNS.map((_, c) => values.map((v) => v[c])));
+  } else {
+    await tx.runEach(`INSERT INTO delivery_events (${names}) VALUES (${EVENT_COLUMNS.map(() => '?').join(', ')}) ${conflict}`, values);
+  }
+  return fresh;
+}
+
+/** Each event's key, once: true where it was not there before. */
+async function takeKeys(tx: SqlExec, events: readonly DeliveryEvent[]): Promise<boolean[]> {
+  const conflict = 'ON CONFLICT (provider, event_key) DO NOTHING';
+  if (tx.dialect === 'postgres') {
     const inserted = await tx.all<{ provider: string; event_key: string }>(
-      `INSERT INTO delivery_events (${names}) SELECT * FROM unnest(${unnest}) ${conflict} RETURNING provider, event_key`,
-      EVENT_COLUMNS.map((_, c) => values.map((v) => v[c])),
+      `INSERT INTO delivery_event_keys (provider, event_key) SELECT * FROM unnest(?::text[], ?::text[]) ${conflict} RETURNING provider, event_key`,
+      [events.map((e) => e.provider), events.map((e) => e.eventKey)],
     );
     const keys = new Set(inserted.map((i) => `${i.provider}\u0000${i.event_key}`));
-    return rows.map((r) => keys.has(`${r.event.provider}\u0000${r.event.eventKey}`));
+    return events.map((e) => keys.has(`${e.provider}\u0000${e.eventKey}`));
   }
-  const statement = `INSERT INTO delivery_events (${names}) VALUES (${EVENT_COLUMNS.map(() => '?').join(', ')}) ${conflict}`;
-  return (await tx.runEach(statement, values)).map((changed) => changed === 1);
+  const changed = await tx.runEach(`INSERT INTO delivery_event_keys (provider, event_key) VALUES (?, ?) ${conflict}`, events.map((e) => [e.provider, e.eventKey]));
+  return changed.map((n) => n === 1);
 }
 
 /**

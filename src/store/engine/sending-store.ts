@@ -6,7 +6,7 @@
 // taken at BEGIN IMMEDIATE, so nothing there can deadlock):
 //
 //   1. messages, ascending id (UPDATE … or SELECT … FOR UPDATE);
-//   2. delivery_events;
+//   2. delivery_event_keys, then delivery_events;
 //   3. communication_counts (counts.sql.ts), one shard row a communication, in communication order;
 //   4. communications (a status, a cursor, a flag), each by one guarded UPDATE;
 //   5. suppressions; 6. audit_log (inserts only).

@@ -13,6 +13,7 @@ import * as communicationCounts from './0010-communication-counts.js';
 import * as webhookTokens from './0011-webhook-tokens.js';
 import * as providerHealth from './0012-provider-health.js';
 import * as deliveryEventsLean from './0013-delivery-events-lean.js';
+import * as deliveryEventKeys from './0014-delivery-event-keys.js';
 
 export const migrations: Record<string, Migration> = {
   '0001-initial': initial,
@@ -28,4 +29,5 @@ export const migrations: Record<string, Migration> = {
   '0011-webhook-tokens': webhookTokens,
   '0012-provider-health': providerHealth,
   '0013-delivery-events-lean': deliveryEventsLean,
+  '0014-delivery-event-keys': deliveryEventKeys,
 };
