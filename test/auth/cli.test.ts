@@ -1,6 +1,5 @@
 // The command line: `crier users create`, `crier tokens create`, and `crier accounts import`
 // acting through a running server with a token instead of opening the database.
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,22 +12,14 @@ import { CrierError } from '../../src/domain/errors.js';
 import { buildServer } from '../../src/server/server.js';
 import { accountsCsv } from '../harness/accounts.js';
 import { createToken, createUser } from '../harness/auth.js';
+import { runCrier } from '../harness/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'crier-auth-cli-'));
 const database = join(dir, 'crier.db');
 /** If a command opened the database instead of calling the API, it would fail on this. */
 const UNREACHABLE_DATABASE = 'postgres://nobody@127.0.0.1:1/none';
 
-function crier(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['bin/crier.js', ...args],
-      { env: { ...process.env, CRIER_LOG_LEVEL: 'warn', DATABASE_URL: database, ...env }, timeout: 60_000 },
-      (err, stdout, stderr) => resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+const crier = (args: string[], env: Record<string, string> = {}) => runCrier(database, args, env);
 
 describe('crier users and tokens', () => {
   let app: App;

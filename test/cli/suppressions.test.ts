@@ -1,6 +1,5 @@
 // `crier suppressions list|add|remove|import` as an operator runs them: real processes, on the
 // database file, and through a running server with an API token.
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,22 +9,14 @@ import { createApp, type App } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { buildServer } from '../../src/server/server.js';
 import { createToken, createUser } from '../harness/auth.js';
+import { runCrier } from '../harness/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'crier-suppressions-cli-'));
 const database = join(dir, 'crier.db');
 /** If a command opened the database instead of calling the API, it would fail on this. */
 const UNREACHABLE_DATABASE = 'postgres://nobody@127.0.0.1:1/none';
 
-function crier(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['bin/crier.js', ...args],
-      { env: { ...process.env, CRIER_LOG_LEVEL: 'warn', DATABASE_URL: database, CRIER_DEFAULT_REGION: 'CA', ...env }, timeout: 60_000 },
-      (err, stdout, stderr) => resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+const crier = (args: string[], env: Record<string, string> = {}) => runCrier(database, args, { CRIER_DEFAULT_REGION: 'CA', ...env });
 
 describe('crier suppressions', () => {
   let app: App;
