@@ -16,6 +16,17 @@ const PUBLIC_URL = 'http://crier.test';
 const SMS_ONLY: Content = { defaultLanguage: 'en', email: null, sms: { en: { body: 'Notice for {{ account.first_name }}' } } };
 const UNSUBSCRIBED = '+14385550210';
 
+/** Crier with Twilio, pointed at the loopback API; 100 SMS/s (a short code), so no test waits on a long code's 1 a second. */
+const twilioEnv = (baseUrl: string) => ({
+  CRIER_PUBLIC_URL: PUBLIC_URL,
+  CRIER_SMS_PROVIDER: 'twilio',
+  TWILIO_ACCOUNT_SID: ACCOUNT_SID,
+  TWILIO_AUTH_TOKEN: AUTH_TOKEN,
+  TWILIO_FROM: '+15145550000',
+  TWILIO_BASE_URL: baseUrl,
+  TWILIO_NUMBER_TYPE: 'short-code',
+});
+
 describeEachDialect('Twilio end to end', (ctx) => {
   let api: TwilioApi;
   let t: TestServer;
@@ -27,14 +38,7 @@ describeEachDialect('Twilio end to end', (ctx) => {
     api.answer = (r) => (r.form.To === UNSUBSCRIBED ? ERRORS.unsubscribed() : createdMessage(api.accountSid, r.form));
     t = await startTestServer(ctx.url(), {
       env: {
-        CRIER_PUBLIC_URL: PUBLIC_URL,
-        CRIER_SMS_PROVIDER: 'twilio',
-        TWILIO_ACCOUNT_SID: ACCOUNT_SID,
-        TWILIO_AUTH_TOKEN: AUTH_TOKEN,
-        TWILIO_FROM: '+15145550000',
-        TWILIO_BASE_URL: api.url,
-        // 100 SMS/s, so the test does not wait on a long code's 1 a second.
-        TWILIO_NUMBER_TYPE: 'short-code',
+        ...twilioEnv(api.url),
       },
     });
     dispatcher = t.app.createDispatcher();
@@ -195,13 +199,7 @@ describeEachDialect('Twilio end to end: bad credentials', (ctx) => {
     t = await startTestServer(ctx.url(), {
       clock,
       env: {
-        CRIER_PUBLIC_URL: PUBLIC_URL,
-        CRIER_SMS_PROVIDER: 'twilio',
-        TWILIO_ACCOUNT_SID: ACCOUNT_SID,
-        TWILIO_AUTH_TOKEN: AUTH_TOKEN,
-        TWILIO_FROM: '+15145550000',
-        TWILIO_BASE_URL: api.url,
-        TWILIO_NUMBER_TYPE: 'short-code',
+        ...twilioEnv(api.url),
         // Two attempts in all: a 20003 that spent attempts would fail the message on the second.
         CRIER_SEND_MAX_ATTEMPTS: '2',
         CRIER_SEND_RETRY_BASE_MS: '20',
