@@ -119,12 +119,18 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     },
   };
 
-  const imports = new ImportJobs({ databaseUrl: config.databaseUrl, limits: config.imports, defaultRegion: config.defaultRegion });
+  const imports = new ImportJobs({
+    databaseUrl: config.databaseUrl,
+    limits: config.imports,
+    defaultRegion: config.defaultRegion,
+    attributeLimits: config.accountAttributes,
+  });
   const accounts = new AccountsService({
     store,
     jobs: imports,
     limits: config.imports,
     defaultRegion: config.defaultRegion,
+    attributeLimits: config.accountAttributes,
     onImport: (r) => {
       metrics.importedRows.inc({ result: 'inserted' }, r.inserted);
       metrics.importedRows.inc({ result: 'updated' }, r.updated);
@@ -135,7 +141,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
 
   const auth = createAuthServices({ config, store, logger, now: options.now ?? Date.now, hasher: options.hasher });
   const now = options.now ?? Date.now;
-  const renderer = new ContentRenderer();
+  const renderer = new ContentRenderer({ renderLimit: config.render.limitMs });
   const engine = engineExec(store);
   const sending = sendingStore(engine);
   const delivery = new DeliveryIntake({ store: sending.delivery, now, registry, logger });

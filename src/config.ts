@@ -1,11 +1,14 @@
 // Typed configuration: environment variables, optionally layered over a JSON config file that
 // uses the same keys. A bad value stops start-up with a message naming the setting.
 import { existsSync, readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import type { CountryCode } from 'libphonenumber-js';
+import { DEFAULT_ATTRIBUTE_LIMITS, type AttributeLimits } from './domain/account-attributes.js';
 import { isCountryCode } from './domain/account-fields.js';
 import { CrierError } from './domain/errors.js';
 import { BUILT_IN, settingProblems } from './providers/registry.js';
+import { DEFAULT_DATABASE_URL, databaseUrlProblem, hidePassword } from './store/location.js';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();
@@ -23,16 +26,45 @@ const trustProxy = z
     if (['true', 'yes', '1'].includes(lower)) return true;
     if (['false', 'no', '0'].includes(lower)) return false;
     return v.split(',').map((a) => a.trim()).filter((a) => a !== '');
+  })
+  .superRefine((v, ctx) => {
+    // Fastify would throw a bare TypeError at start-up for anything else.
+    const wrong = Array.isArray(v) ? v.filter((entry) => !isProxyAddress(entry)) : [];
+    if (wrong.length > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be true, false, or the proxies' IP addresses or CIDRs (or loopback, linklocal, uniquelocal), comma-separated; not ${wrong.map((w) => JSON.stringify(w)).join(', ')}`,
+      });
+    }
   });
+
+/** An address, CIDR or netmask range, or a name, as Fastify's proxy-addr understands them. */
+function isProxyAddress(entry: string): boolean {
+  if (['loopback', 'linklocal', 'uniquelocal'].includes(entry)) return true;
+  const [address = '', range, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (range === undefined) return true;
+  if (/^\d+$/.test(range)) return Number(range) <= (family === 4 ? 32 : 128);
+  return family === 4 && isIP(range) === 4;
+}
 
 /** Every setting, by the name it has in the environment. Defaults suit the embedded start. */
 const settings = z
   .object({
     PORT: port.default(3000),
     HOST: z.string().min(1).default('127.0.0.1'),
-    DATABASE_URL: z.string().min(1).default('./data/crier.db'),
+    DATABASE_URL: z
+      .string()
+      .min(1)
+      .superRefine((url, ctx) => {
+        const problem = databaseUrlProblem(url);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      })
+      .default(DEFAULT_DATABASE_URL),
     CRIER_PUBLIC_URL: z.url().optional(),
     CRIER_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    CRIER_LOG_FORMAT: z.enum(['auto', 'json', 'text']).default('auto'),
     // Built in: those of providers/registry.ts; other names come from CRIER_PROVIDER_MODULES.
     CRIER_EMAIL_PROVIDER: z.string().regex(/^[a-z][a-z0-9_-]*$/, 'must be a provider name such as sandbox or sendgrid').default('sandbox'),
     CRIER_SMS_PROVIDER: z.string().regex(/^[a-z][a-z0-9_-]*$/, 'must be a provider name such as sandbox or twilio').default('sandbox'),
@@ -48,8 +80,13 @@ const settings = z
     CRIER_IMPORT_MAX_BYTES: positiveInt.default(1024 * 1024 * 1024),
     CRIER_IMPORT_MAX_ROWS: positiveInt.default(2_000_000),
     CRIER_IMPORT_MAX_FIELD_CHARS: positiveInt.default(65_536),
+    CRIER_ACCOUNT_MAX_ATTRIBUTES: positiveInt.default(DEFAULT_ATTRIBUTE_LIMITS.maxAttributes),
+    CRIER_ACCOUNT_MAX_ATTRIBUTE_BYTES: positiveInt.default(DEFAULT_ATTRIBUTE_LIMITS.maxAttributeBytes),
+    CRIER_ACCOUNT_MAX_ATTRIBUTES_TOTAL_BYTES: positiveInt.default(DEFAULT_ATTRIBUTE_LIMITS.maxTotalBytes),
     CRIER_SHUTDOWN_GRACE_MS: positiveInt.default(10_000),
     CRIER_SMS_SEGMENT_WARNING: positiveInt.default(3),
+    CRIER_RENDER_LIMIT_MS: positiveInt.default(50),
+    CRIER_PREVIEWS_PER_USER: positiveInt.default(2),
     CRIER_SENDER: bool.default(true),
     CRIER_EMAIL_RATE_LIMIT: z.coerce.number().nonnegative().default(0),
     CRIER_SMS_RATE_LIMIT: z.coerce.number().nonnegative().default(0),
@@ -73,6 +110,7 @@ const settings = z
     CRIER_SESSION_MAX_HOURS: positiveInt.default(12),
     CRIER_LOGIN_MAX_FAILURES: positiveInt.default(5),
     CRIER_LOGIN_LOCKOUT_MINUTES: positiveInt.default(15),
+    CRIER_LOGIN_ACCOUNT_DELAY_SECONDS: positiveInt.default(60),
     CRIER_LOGIN_RATE_LIMIT: positiveInt.default(10),
     CRIER_UNSUBSCRIBE_RATE_LIMIT: positiveInt.default(120),
   });
@@ -113,11 +151,20 @@ export interface Config {
   databaseUrl: string;
   publicUrl: string;
   logLevel: Settings['CRIER_LOG_LEVEL'];
+  /** `auto`: human lines on a terminal, JSON lines for files and pipes (see logging.ts). */
+  logFormat: Settings['CRIER_LOG_FORMAT'];
   defaultRegion: CountryCode;
   imports: { maxBytes: number; maxRows: number; maxFieldChars: number };
+  /** What one account may carry in attributes; an import beyond it is refused whole. */
+  accountAttributes: AttributeLimits;
   shutdownGraceMs: number;
   /** Review warns when an SMS takes more segments than this. */
   smsSegmentWarning: number;
+  /**
+   * Rendering: milliseconds one message may take, all its fields together (the sender, previews
+   * and the review alike); and previews, test sends and reviews one user may have in flight.
+   */
+  render: { limitMs: number; previewsPerUser: number };
   sending: SendingConfig;
   metrics: boolean;
   /** When set, GET /metrics asks for `Authorization: Bearer <this>`. */
@@ -132,9 +179,14 @@ export interface Config {
   auth: {
     sessionIdleMs: number;
     sessionMaxMs: number;
-    /** Failed sign-ins in a row that lock an account, and for how long. */
+    /**
+     * Wrong passwords in a row (per account, per address) before each attempt must wait, 1 s
+     * and doubling; the longest wait for one address, and the shorter one for an account, so
+     * nobody can keep its owner out for long.
+     */
     maxFailedSignIns: number;
-    lockoutMs: number;
+    addressMaxDelayMs: number;
+    accountMaxDelayMs: number;
     /** Sign-in attempts per minute from one address. */
     signInsPerMinute: number;
   };
@@ -197,11 +249,14 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     ];
     const problems = issues.map((issue) => {
       const name = issue.setting;
-      const shown = SECRET_SETTINGS.has(name) ? '(hidden)' : JSON.stringify(raw[name]);
+      // A URL's password (DATABASE_URL, SMTP_URL) is hidden even where the setting is not secret.
+      const shown = SECRET_SETTINGS.has(name) ? '(hidden)' : JSON.stringify(hidePassword(String(raw[name])));
       return { setting: name, value: raw[name] === undefined ? undefined : shown, problem: issue.message };
     });
     const lines = problems.map((p) => `${p.setting}${p.value === undefined ? '' : ` = ${p.value}`}: ${p.problem}`);
-    throw new CrierError('config_invalid', `Invalid configuration:\n  ${lines.join('\n  ')}`, problems);
+    // One problem, one line; several, one line each.
+    const message = lines.length === 1 ? `Invalid configuration: ${lines[0]}` : `Invalid configuration:\n  ${lines.join('\n  ')}`;
+    throw new CrierError('config_invalid', message, problems);
   }
   const s: Settings = { ...fromProviders.values, ...parsed.data };
   return {
@@ -210,14 +265,21 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     databaseUrl: s.DATABASE_URL,
     publicUrl: s.CRIER_PUBLIC_URL ?? `http://localhost:${s.PORT}`,
     logLevel: s.CRIER_LOG_LEVEL,
+    logFormat: s.CRIER_LOG_FORMAT,
     defaultRegion: s.CRIER_DEFAULT_REGION as CountryCode,
     imports: {
       maxBytes: s.CRIER_IMPORT_MAX_BYTES,
       maxRows: s.CRIER_IMPORT_MAX_ROWS,
       maxFieldChars: s.CRIER_IMPORT_MAX_FIELD_CHARS,
     },
+    accountAttributes: {
+      maxAttributes: s.CRIER_ACCOUNT_MAX_ATTRIBUTES,
+      maxAttributeBytes: s.CRIER_ACCOUNT_MAX_ATTRIBUTE_BYTES,
+      maxTotalBytes: s.CRIER_ACCOUNT_MAX_ATTRIBUTES_TOTAL_BYTES,
+    },
     shutdownGraceMs: s.CRIER_SHUTDOWN_GRACE_MS,
     smsSegmentWarning: s.CRIER_SMS_SEGMENT_WARNING,
+    render: { limitMs: s.CRIER_RENDER_LIMIT_MS, previewsPerUser: s.CRIER_PREVIEWS_PER_USER },
     sending: {
       inServe: s.CRIER_SENDER,
       rateLimit: { email: s.CRIER_EMAIL_RATE_LIMIT, sms: s.CRIER_SMS_RATE_LIMIT },
@@ -238,7 +300,8 @@ export function loadConfig(sources: ConfigSources = {}): Config {
       sessionIdleMs: s.CRIER_SESSION_IDLE_MINUTES * 60_000,
       sessionMaxMs: s.CRIER_SESSION_MAX_HOURS * 3_600_000,
       maxFailedSignIns: s.CRIER_LOGIN_MAX_FAILURES,
-      lockoutMs: s.CRIER_LOGIN_LOCKOUT_MINUTES * 60_000,
+      addressMaxDelayMs: s.CRIER_LOGIN_LOCKOUT_MINUTES * 60_000,
+      accountMaxDelayMs: s.CRIER_LOGIN_ACCOUNT_DELAY_SECONDS * 1000,
       signInsPerMinute: s.CRIER_LOGIN_RATE_LIMIT,
     },
     settings: s,

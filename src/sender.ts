@@ -102,7 +102,7 @@ export async function openSender(config: Config, options: { logger?: Logger } = 
       engine,
       sending,
       providers,
-      renderer: new ContentRenderer(),
+      renderer: new ContentRenderer({ renderLimit: config.render.limitMs }),
       unsubscribe: await UnsubscribeLinks.load(store.db, config.publicUrl),
       delivery,
       handOvers: handOversCounter(registry),

@@ -1,16 +1,15 @@
 // `crier accounts import FILE`: upsert accounts from a CSV and print the import report.
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import { setFlagsFromString } from 'node:v8';
 import type { Command } from 'commander';
 import { CLI_ACTOR } from '../domain/actor.js';
-import { CrierError } from '../domain/errors.js';
 import type { Config } from '../config.js';
 import type { AccountImportOptions, AccountImportReport } from '../import/accounts-import.js';
 import type { CsvSource } from '../import/csv-reader.js';
 import { apiClientFrom } from './api-client.js';
 import { AccountsService } from '../services/accounts.service.js';
 import { withCliStore } from './cli-app.js';
+import { inputFile } from './input-file.js';
 import { configFrom, type GlobalOptions } from './main.js';
 
 export function registerAccountCommands(program: Command): void {
@@ -22,9 +21,7 @@ export function registerAccountCommands(program: Command): void {
     .option('--all-or-nothing', 'apply nothing if any row is rejected')
     .action(async (file: string, options: { allOrNothing?: boolean }) => {
       const global = program.opts<GlobalOptions>();
-      const { size } = await stat(file).catch((err: NodeJS.ErrnoException) => {
-        throw new CrierError('not_found', `Cannot read ${file}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`);
-      });
+      const { size } = await inputFile(file);
       const csv = () => createReadStream(file, { highWaterMark: 256 * 1024 });
       // With --api/--token (or CRIER_API_URL/CRIER_API_TOKEN) the server imports, as the token's user.
       const api = apiClientFrom(global);
@@ -46,7 +43,10 @@ function importHere(config: Config, source: CsvSource, options: AccountImportOpt
   // fast (docs/PERFORMANCE.md). Set before the import allocates, it holds for the process.
   setFlagsFromString('--max-semi-space-size=8');
   return withCliStore(config, (store) =>
-    new AccountsService({ store, limits: config.imports, defaultRegion: config.defaultRegion }).import(source, options),
+    new AccountsService({ store, limits: config.imports, defaultRegion: config.defaultRegion, attributeLimits: config.accountAttributes }).import(
+      source,
+      options,
+    ),
   );
 }
 

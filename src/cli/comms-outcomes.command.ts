@@ -2,15 +2,15 @@
 // command line, through the same services as the API.
 import { once } from 'node:events';
 import { createReadStream } from 'node:fs';
-import { access } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { CLI_ACTOR } from '../domain/actor.js';
 import { CrierError } from '../domain/errors.js';
 import { importRecipients, type RecipientsReport } from '../import/recipients-import.js';
 import { withCliApp } from './cli-app.js';
+import { inputFile } from './input-file.js';
 import { formatRow } from './comms.command.js';
 import { configFrom, type GlobalOptions } from './main.js';
-import { formatEstimate, waitForOutcome } from './send-wait.js';
+import { formatAwaitedReports, formatEstimate, waitForOutcome } from './send-wait.js';
 
 /** Adds to `crier comms` (registered first by comms.command.ts). */
 export function registerCommsOutcomeCommands(program: Command): void {
@@ -23,9 +23,7 @@ export function registerCommsOutcomeCommands(program: Command): void {
     .argument('<id>', 'communication id')
     .argument('<file>', 'CSV with a uuid, account_uuid, account_id or id column')
     .action(async (id: string, file: string) => {
-      await access(file).catch((err: NodeJS.ErrnoException) => {
-        throw new CrierError('not_found', `Cannot read ${file}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`);
-      });
+      await inputFile(file);
       const report = await withCliApp(configFrom(global()), (app) =>
         importRecipients({ store: app.store, limits: app.config.imports }, communicationId(id), createReadStream(file, { highWaterMark: 256 * 1024 }), {
           actor: CLI_ACTOR,
@@ -37,20 +35,33 @@ export function registerCommsOutcomeCommands(program: Command): void {
 
   comms
     .command('send')
-    .description('Send message: Draft → In Progress. With --wait, sends from this process and shows progress until it leaves In Progress (exit 0 Completed, 1 Failed or Cancelled)')
+    .description(
+      'Send message: Draft → In Progress. With --wait, sends from this process and shows progress until it leaves In Progress (exit 0 Completed, 1 Failed or Cancelled); delivery reports may come later',
+    )
     .argument('<id>', 'communication id')
     .option('--wait', 'run a sender here and wait for the outcome, with a progress bar')
-    .action(async (id: string, options: { wait?: boolean }) => {
+    .option('--wait-reports', 'with --wait (implied): then keep the sender running until every sent message has its delivery report')
+    .action(async (id: string, options: { wait?: boolean; waitReports?: boolean }) => {
       const json = global().json === true;
+      const wait = options.wait === true || options.waitReports === true;
       let estimates: string[] = [];
-      const final = await withCliApp(configFrom(global()), async (app) => {
+      const outcome = await withCliApp(configFrom(global()), async (app) => {
         // How long it will take, from the same figures as Review & Send: before the progress bar, or under the row.
-        estimates = json ? [] : (await app.review.review(communicationId(id))).estimates.map(formatEstimate);
-        if (options.wait) for (const line of estimates) console.error(line);
-        return options.wait ? waitForOutcome(app, communicationId(id), { bar: !json }) : app.sending.send(communicationId(id), CLI_ACTOR);
+        const review = json ? null : await app.review.review(communicationId(id));
+        estimates = review?.estimates.map(formatEstimate) ?? [];
+        if (!wait) return { view: await app.sending.send(communicationId(id), CLI_ACTOR), awaitingReports: 0, interrupted: false };
+        for (const line of estimates) console.error(line);
+        // Each account the review says will receive nothing still gets its send-failure row.
+        const expectedMessages = review ? review.messages.total + review.receivingNothing.total : 0;
+        return waitForOutcome(app, communicationId(id), { bar: !json, reports: options.waitReports === true, expectedMessages });
       });
-      console.log(json ? JSON.stringify(final) : [formatRow(final), ...(options.wait ? [] : estimates)].join('\n'));
-      if (options.wait) process.exitCode = final.status === 'completed' ? 0 : final.status === 'in_progress' ? 130 : 1;
+      const { view, awaitingReports, interrupted } = outcome;
+      if (json) console.log(JSON.stringify(wait ? { ...view, awaitingReports } : view));
+      else {
+        const awaited = wait ? formatAwaitedReports(view.id, awaitingReports, view.messagesSent, true) : '';
+        console.log([formatRow(view), ...(awaited ? [awaited] : []), ...(wait ? [] : estimates)].join('\n'));
+      }
+      if (wait) process.exitCode = interrupted || view.status === 'in_progress' ? 130 : view.status === 'completed' ? 0 : 1;
     });
 
   comms

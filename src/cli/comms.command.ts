@@ -4,7 +4,7 @@ import { CLI_ACTOR } from '../domain/actor.js';
 import type { CommunicationListRow } from '../services/communications.service.js';
 import { withCliApp } from './cli-app.js';
 import { configFrom, type GlobalOptions } from './main.js';
-import { formatProgress } from './send-wait.js';
+import { formatAwaitedReports, formatProgress } from './send-wait.js';
 
 export function registerCommsCommands(program: Command): void {
   const comms = program.command('comms').description('mass communications');
@@ -27,8 +27,16 @@ export function registerCommsCommands(program: Command): void {
     .description("the communication's row of the list")
     .argument('<id>', 'communication id')
     .action(async (id: string) => {
-      const view = await withCliApp(configFrom(global()), (app) => app.communications.get(Number(id)));
-      console.log(global().json ? JSON.stringify(view) : formatRow(view) + (view.progress ? `\n${formatProgress(view.progress)}` : ''));
+      const { view, awaitingReports } = await withCliApp(configFrom(global()), async (app) => ({
+        view: await app.communications.get(Number(id)),
+        awaitingReports: await app.outcomes.awaitingReports(Number(id)),
+      }));
+      const awaited = formatAwaitedReports(view.id, awaitingReports, view.messagesSent, false);
+      console.log(
+        global().json
+          ? JSON.stringify({ ...view, awaitingReports })
+          : formatRow(view) + (view.progress ? `\n${formatProgress(view.progress)}` : '') + (awaited ? `\n${awaited}` : ''),
+      );
     });
 }
 

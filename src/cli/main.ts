@@ -13,6 +13,7 @@ import { registerTemplateCommands } from './templates.command.js';
 import { registerTokenCommands } from './tokens.command.js';
 import { registerUserCommands } from './users.command.js';
 import { registerSuppressionCommands } from './suppressions.command.js';
+import { crierVersion } from './version.js';
 
 export interface GlobalOptions {
   database?: string;
@@ -31,6 +32,7 @@ export function configFrom(options: GlobalOptions, overrides: Record<string, str
 
 const program = new Command('crier')
   .description('Crier: mass email and SMS to the accounts in a CSV, tracked to the last message')
+  .version(crierVersion(), '-V, --version', 'print the version')
   .addOption(new Option('--database <url>', 'postgres://… URL or SQLite file path (else DATABASE_URL, else ./data/crier.db)'))
   .option('--json', 'machine-readable output')
   .option('--api <url>', 'act through the Crier server at this URL (else CRIER_API_URL), where a command supports it')

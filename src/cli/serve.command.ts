@@ -1,15 +1,20 @@
-// `crier serve` (web UI, API and the sender in one process), `crier worker` (the sender alone,
+// `crier serve` (the HTTP API and the sender in one process), `crier worker` (the sender alone,
 // for scale-out) and `crier migrate`.
 import type { Command } from 'commander';
+import type { FastifyInstance } from 'fastify';
 import type { App } from '../app.js';
 import type { Config } from '../config.js';
+import { CrierError } from '../domain/errors.js';
+import { logFormat } from '../logging.js';
 import { openStore } from '../store/store.js';
+import { printServeBanner } from './banner.js';
 import { configFrom, type GlobalOptions } from './main.js';
+import { crierVersion } from './version.js';
 
 export function registerServeCommands(program: Command): void {
   program
     .command('serve')
-    .description('serve the web UI and API (migrates the database first)')
+    .description('serve the HTTP API and run the sender (migrates the database first)')
     .option('--port <port>', 'listen port (else PORT, else 3000)')
     .option('--host <host>', 'listen address (else HOST, else 127.0.0.1)')
     .action(async (options: { port?: string; host?: string }) => {
@@ -20,18 +25,35 @@ export function registerServeCommands(program: Command): void {
       // The app and the HTTP server load only here: other commands (an import, say) run without them.
       const [{ createApp }, { buildServer }] = await Promise.all([import('../app.js'), import('../server/server.js')]);
       const app = await createApp(config);
-      const server = await buildServer(app);
+      let server: FastifyInstance | undefined;
+      let address: string;
+      try {
+        server = await buildServer(app);
+        address = await server.listen({ port: config.port, host: config.host });
+      } catch (err) {
+        // Nothing has started: no sender, no server. Say why in one line.
+        await server?.close().catch(() => {});
+        await app.close();
+        throw listenError(err, config);
+      }
+      const listening = server;
       stopOnSignals(app, config, async () => {
-        await server.close();
+        await listening.close();
         await app.senderThread.stop();
       });
+      // No users yet: the first admin comes from this one-time link (or `crier users create`),
+      // at the address the server really answers at unless CRIER_PUBLIC_URL says otherwise.
+      const setup = await app.auth.setup.openLinkIfNeeded(config.settings.CRIER_PUBLIC_URL ?? reachable(address));
+      const providers = { email: app.providers.email.name, sms: app.providers.sms.name };
+      const database = { dialect: app.store.dialect, location: app.store.location };
+      const shown = printServeBanner({ version: crierVersion(), address, host: config.host, database, providers, sender: config.sending.inServe, setup });
+      // Files and pipes get these facts as JSON; a terminal that shows the banner needs them once.
+      if (!shown || logFormat(config.logFormat) === 'json') {
+        app.logger.info({ address, database: database.location, dialect: database.dialect, providers }, 'Crier is serving');
+        if (setup) app.logger.warn(`No users yet. Create the first admin within 24 hours at ${setup.url}`);
+      }
       // The sender runs on a thread of its own, so that this one is free to answer requests.
       if (config.sending.inServe) app.senderThread.start();
-      const address = await server.listen({ port: config.port, host: config.host });
-      app.logger.info({ address, database: app.store.location, dialect: app.store.dialect }, 'Crier is serving');
-      // No users yet: the first admin comes from this one-time link (or `crier users create`).
-      const setup = await app.auth.setup.openLinkIfNeeded();
-      if (setup) app.logger.warn(`No users yet. Create the first admin within 24 hours at ${setup.url}`);
     });
 
   program
@@ -64,6 +86,25 @@ export function registerServeCommands(program: Command): void {
         await store.close();
       }
     });
+}
+
+/** Why the server could not listen, as one line naming the address and what to change. */
+function listenError(err: unknown, config: Config): unknown {
+  const code = (err as NodeJS.ErrnoException).code;
+  const where = `${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}`;
+  const reason: Record<string, string> = {
+    EADDRINUSE: 'the address is in use (another Crier, or another program, listens there): choose another port with --port or PORT',
+    EACCES: 'permission denied (ports below 1024 need privileges): choose another port with --port or PORT',
+    EADDRNOTAVAIL: `${config.host} is not an address of this machine: set --host or HOST to one of its addresses, or 0.0.0.0`,
+    ENOTFOUND: `the host name ${config.host} does not resolve: set --host or HOST to an address of this machine`,
+  };
+  const text = code ? reason[code] : undefined;
+  return text ? new CrierError('config_invalid', `Cannot listen on ${where}: ${text}`, { host: config.host, port: config.port, code }) : err;
+}
+
+/** A listening address a browser can open: the IPv6 wildcard [::] is reached at [::1]. */
+function reachable(address: string): string {
+  return address.replace('//[::]', '//[::1]');
 }
 
 /** SIGTERM/SIGINT: stop taking work, finish what is in flight, close the store; force after the grace period. */

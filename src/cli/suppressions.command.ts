@@ -1,7 +1,6 @@
 // `crier suppressions list|add|remove|import`: the suppression list from the command line, in
 // this process or (with --api/--token) through a running server as the token's user.
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Command } from 'commander';
 import type { Config } from '../config.js';
@@ -14,6 +13,7 @@ import type { Store } from '../store/store.js';
 import { SUPPRESSION_REASONS, SuppressionsService, type NewManualSuppression, type SuppressionView } from '../services/suppressions.service.js';
 import { apiClientFrom, type ApiClient } from './api-client.js';
 import { withCliStore } from './cli-app.js';
+import { inputFile } from './input-file.js';
 import { configFrom, type GlobalOptions } from './main.js';
 
 interface ListOptions {
@@ -105,9 +105,7 @@ export function registerSuppressionCommands(program: Command): void {
     .option('--accept-valid', 'store the valid rows even when others are rejected')
     .option('--reason <reason>', 'for rows without a reason (default unsubscribed, sms_stop for phone numbers)')
     .action(async (file: string, options: { acceptValid?: boolean; reason?: string }) => {
-      await stat(file).catch((err: NodeJS.ErrnoException) => {
-        throw new CrierError('not_found', `Cannot read ${file}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`);
-      });
+      await inputFile(file);
       const fileName = basename(file);
       const defaultReason = options.reason === undefined ? undefined : reasonOf(options.reason);
       const csv = () => createReadStream(file, { highWaterMark: 256 * 1024 });

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { CLI_ACTOR } from '../domain/actor.js';
 import { CrierError } from '../domain/errors.js';
 import { withCliApp } from './cli-app.js';
+import { inputFile } from './input-file.js';
 import { configFrom, type GlobalOptions } from './main.js';
 
 export function registerTemplateCommands(program: Command): void {
@@ -14,9 +15,8 @@ export function registerTemplateCommands(program: Command): void {
     .argument('<file>', 'JSON file')
     .action(async (file: string) => {
       const global = program.opts<GlobalOptions>();
-      const text = await readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => {
-        throw new CrierError('not_found', `Cannot read ${file}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`);
-      });
+      await inputFile(file);
+      const text = await readFile(file, 'utf8');
       let documents: unknown;
       try {
         documents = JSON.parse(text);

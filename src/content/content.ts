@@ -22,7 +22,15 @@ export interface Content {
 export type Channel = 'email' | 'sms';
 export type ContentField = 'subject' | 'html' | 'text' | 'body';
 export type ContentErrorCode =
-  'syntax_error' | 'unknown_merge_tag' | 'unknown_filter' | 'not_allowed' | 'too_long';
+  | 'syntax_error'
+  | 'unknown_merge_tag'
+  | 'unknown_filter'
+  | 'not_allowed'
+  | 'too_long'
+  /** `raw` on account data in HTML. */
+  | 'raw_account_data'
+  /** The review's render for the sample account hit a render limit (time or memory). */
+  | 'limit_exceeded';
 
 /** A problem in one field of one version; line and column are 1-based inside that field. */
 export interface ContentError {

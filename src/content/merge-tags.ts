@@ -51,7 +51,8 @@ export function mergeTagProblem(variable: Variable, channel: Channel): Problem |
   return { ...at, code: 'unknown_merge_tag', message: `unknown merge tag "${name}"` };
 }
 
-function positionAt(text: string, offset: number): { line: number; column: number } {
+/** 1-based line and column of an offset into a field. */
+export function positionAt(text: string, offset: number): { line: number; column: number } {
   let line = 1;
   let lineStart = 0;
   for (let i = text.indexOf('\n'); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) {
@@ -61,7 +62,7 @@ function positionAt(text: string, offset: number): { line: number; column: numbe
   return { line, column: offset - lineStart + 1 };
 }
 
-const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+export const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** The content error for what `liquid.parse` threw; rethrows what is not a template problem. */
 export function parseProblem(err: unknown, parseLimit: number): Problem {

@@ -79,3 +79,24 @@ export function* demoAccountsCsv(count: number, rowsPerChunk = 5000, seed = 2026
   }
   if (chunk !== '') yield chunk;
 }
+
+/** The service area of the README's example, "Laval outage". */
+export const DEMO_OUTAGE_AREA = 'Laval';
+
+/**
+ * A recipients CSV (`account_uuid`) of the demo accounts in one service area that some channel
+ * can reach, as a business system would export the accounts hit by an outage: what `crier comms
+ * recipients` attaches without a rejected row (the awkward cases still show up when sending).
+ */
+export function demoRecipientsCsv(count: number, area = DEMO_OUTAGE_AREA): { csv: string; accounts: number } {
+  const uuids: string[] = [];
+  for (const chunk of demoAccountsCsv(count)) {
+    for (const line of chunk.split('\n')) {
+      // The generator writes no commas inside fields: the columns split plainly.
+      const [uuid, , , email, phone, , , emailConsent, smsConsent, serviceArea] = line.split(',');
+      const reachable = (email !== '' && emailConsent === 'yes') || (phone !== '' && smsConsent === 'yes');
+      if (serviceArea === area && reachable) uuids.push(uuid!);
+    }
+  }
+  return { csv: `account_uuid\n${uuids.map((u) => `${u}\n`).join('')}`, accounts: uuids.length };
+}

@@ -17,12 +17,18 @@ export type ErrorCode =
   | 'setup_token_invalid'
   | 'last_admin'
   | 'payload_too_large'
+  | 'uri_too_long'
+  | 'headers_too_large'
+  | 'request_timeout'
+  | 'unavailable'
   | 'unsupported_media_type'
   | 'import_not_csv'
   | 'import_empty'
   | 'import_missing_column'
   | 'import_too_large'
   | 'import_too_many_rows'
+  | 'import_too_many_attributes'
+  | 'import_attributes_too_large'
   | 'import_malformed'
   | 'import_rejected_rows'
   | 'content_invalid'
@@ -30,6 +36,7 @@ export type ErrorCode =
   | 'send_refused'
   | 'provider_failed'
   | 'config_invalid'
+  | 'database_unavailable'
   | 'internal';
 
 export class CrierError extends Error {
@@ -63,6 +70,8 @@ export function httpStatusFor(code: ErrorCode): number {
       return 403;
     case 'not_found':
       return 404;
+    case 'request_timeout':
+      return 408;
     case 'conflict':
     case 'setup_done':
     case 'last_admin':
@@ -72,7 +81,13 @@ export function httpStatusFor(code: ErrorCode): number {
     case 'payload_too_large':
     case 'import_too_large':
     case 'import_too_many_rows':
+    case 'import_too_many_attributes':
+    case 'import_attributes_too_large':
       return 413;
+    case 'uri_too_long':
+      return 414;
+    case 'headers_too_large':
+      return 431;
     case 'content_invalid':
     case 'render_failed':
     case 'send_refused':
@@ -83,6 +98,9 @@ export function httpStatusFor(code: ErrorCode): number {
       return 415;
     case 'rate_limited':
       return 429;
+    case 'database_unavailable':
+    case 'unavailable':
+      return 503;
     case 'config_invalid':
     case 'internal':
       return 500;

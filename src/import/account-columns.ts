@@ -1,5 +1,13 @@
 // Which CSV column feeds which account field. Headers are matched case-insensitively, with
-// spaces and hyphens read as underscores; any other named column becomes an attribute.
+// spaces and hyphens read as underscores; any other named column becomes an attribute, within
+// the limits of attributes per account.
+import {
+  attributeTooLarge,
+  DEFAULT_ATTRIBUTE_LIMITS,
+  tooManyAttributeColumns,
+  utf8Bytes,
+  type AttributeLimits,
+} from '../domain/account-attributes.js';
 import { CrierError } from '../domain/errors.js';
 
 export type AccountColumn =
@@ -44,7 +52,7 @@ export function normaliseHeader(name: string): string {
     .replace(/[^\p{L}\p{N}_.]/gu, '');
 }
 
-export function mapAccountColumns(header: readonly string[]): ColumnMap {
+export function mapAccountColumns(header: readonly string[], limits: AttributeLimits = DEFAULT_ATTRIBUTE_LIMITS): ColumnMap {
   const names = header.map(normaliseHeader);
   const fields: ColumnMap['fields'] = {};
   const claimed = new Set<number>();
@@ -81,6 +89,15 @@ export function mapAccountColumns(header: readonly string[]): ColumnMap {
     seen.set(name, i);
     attributes.push([name, i]);
   });
+  // Refused at the header, before a row is read: each row would carry them all.
+  if (attributes.length > limits.maxAttributes) {
+    const [name, at] = attributes[limits.maxAttributes]!;
+    throw tooManyAttributeColumns(limits, attributes.length, { line: 1, columnNumber: at + 1, name });
+  }
+  for (const [name, at] of attributes) {
+    const bytes = utf8Bytes(name);
+    if (bytes > limits.maxAttributeBytes) throw attributeTooLarge(limits, 'name', bytes, { line: 1, columnNumber: at + 1, name });
+  }
   return { fields, attributes, ignored, width: header.length };
 }
 

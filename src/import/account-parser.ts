@@ -2,6 +2,7 @@
 // (at most a few chunks ahead of what the database side has processed) and yields its batches.
 import { Worker } from 'node:worker_threads';
 import type { CountryCode } from 'libphonenumber-js';
+import type { AttributeLimits } from '../domain/account-attributes.js';
 import { CrierError, type ErrorCode } from '../domain/errors.js';
 import type { RejectedRow } from './account-rows.js';
 import type { CsvLimits, CsvSource } from './csv-reader.js';
@@ -35,11 +36,11 @@ export class AccountParserThread {
   /** The size of the first chunk sent: the rows of the first batch come from it. */
   firstChunkBytes = 0;
 
-  constructor(limits: CsvLimits, defaultRegion: CountryCode) {
+  constructor(limits: CsvLimits, defaultRegion: CountryCode, attributeLimits: AttributeLimits) {
     // A larger young generation than the default: the thread makes short-lived strings by the
     // million, and fewer, larger scavenges cost less than many small ones.
     const resourceLimits = { maxYoungGenerationSizeMb: 32 };
-    this.worker = new Worker(threadScript(import.meta.url, 'account-parser.worker'), { workerData: { limits, defaultRegion }, resourceLimits });
+    this.worker = new Worker(threadScript(import.meta.url, 'account-parser.worker'), { workerData: { limits, defaultRegion, attributeLimits }, resourceLimits });
     this.worker.on('message', (m: FromWorker) => {
       if ('consumed' in m) this.unparsed--;
       else if ('error' in m) this.failure = new CrierError(m.error.code, m.error.message, m.error.details);

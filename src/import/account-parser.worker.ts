@@ -3,12 +3,13 @@
 // { chunk } and { end }; out: { start }, { rows }, { consumed }, { done }, { error }.
 import { parentPort, workerData } from 'node:worker_threads';
 import type { CountryCode } from 'libphonenumber-js';
+import type { AttributeLimits } from '../domain/account-attributes.js';
 import { CrierError } from '../domain/errors.js';
 import { mapAccountColumns } from './account-columns.js';
 import { AccountRowReader, type RejectedRow } from './account-rows.js';
 import { readCsv, type CsvLimits } from './csv-reader.js';
 
-const { limits, defaultRegion } = workerData as { limits: CsvLimits; defaultRegion: CountryCode };
+const { limits, defaultRegion, attributeLimits } = workerData as { limits: CsvLimits; defaultRegion: CountryCode; attributeLimits: AttributeLimits };
 const port = parentPort!;
 
 /** Chunks as they arrive; `consumed` tells the main thread how far parsing has got. */
@@ -32,8 +33,8 @@ async function* incoming(): AsyncGenerator<Uint8Array> {
 async function run(): Promise<void> {
   let reader: AccountRowReader | undefined;
   const rows = readCsv(incoming(), limits, ({ header, delimiter }) => {
-    const columns = mapAccountColumns(header.fields);
-    reader = new AccountRowReader(columns, defaultRegion);
+    const columns = mapAccountColumns(header.fields, attributeLimits);
+    reader = new AccountRowReader(columns, defaultRegion, attributeLimits);
     port.postMessage({ start: { delimiter, header: header.fields } });
   });
   for await (const batch of rows) {

@@ -1,7 +1,19 @@
 // Turns one CSV row into account values, or into the problems that reject it; then merges those
 // values into the stored account. Built once per import from the header, so the per-row work is
-// a loop over the columns the file actually has (a million rows pass through here).
+// a loop over the columns the file actually has (a million rows pass through here). Attributes
+// beyond the limits of one account refuse the whole import (they are a file's shape, not a row's
+// typo); checked here on each row, and again on merging with what an account already has.
 import type { CountryCode } from 'libphonenumber-js';
+import {
+  attributeBytes,
+  attributesTooLarge,
+  attributeTooLarge,
+  DEFAULT_ATTRIBUTE_LIMITS,
+  tooManyAttributesOnAccount,
+  utf8Bytes,
+  utf8BytesAtMost,
+  type AttributeLimits,
+} from '../domain/account-attributes.js';
 import {
   normaliseEmail,
   normaliseLanguage,
@@ -80,12 +92,17 @@ export class AccountRowReader {
   /** `"name":` of each attribute, for writing a new account's attributes JSON directly. */
   private readonly attributeKeys: string[];
   private readonly attributeAt: number[];
+  /** UTF-8 bytes of each attribute's name, counted against an account's total. */
+  private readonly attributeNameBytes: number[];
+  /** Indexes into the sorted attributes, in the order of the file's columns (to name the column that crosses a limit). */
+  private readonly inFileOrder: number[];
   /** The row being read, field by field (undefined: not in the file); reused for every row. */
   private readonly cells: Cell[] = new Array<Cell>(FIELDS.length).fill(undefined);
 
   constructor(
     private readonly map: ColumnMap,
     defaultRegion: CountryCode,
+    private readonly limits: AttributeLimits = DEFAULT_ATTRIBUTE_LIMITS,
   ) {
     const phones = new PhoneNormaliser(defaultRegion);
     const all: Omit<FieldCheck, 'at' | 'slot'>[] = [
@@ -107,6 +124,8 @@ export class AccountRowReader {
     this.attributeNames = sorted.map(([name]) => name);
     this.attributeKeys = this.attributeNames.map((name) => `${JSON.stringify(name)}:`);
     this.attributeAt = sorted.map(([, at]) => at);
+    this.attributeNameBytes = this.attributeNames.map(utf8Bytes);
+    this.inFileOrder = this.attributeAt.map((_, i) => i).sort((a, b) => this.attributeAt[a]! - this.attributeAt[b]!);
   }
 
   /**
@@ -116,7 +135,7 @@ export class AccountRowReader {
    */
   encode(row: CsvRow, reject: (r: RejectedRow) => void, batch: string): string {
     const uuid = this.check(row, reject);
-    return uuid === null ? batch : appendRow(batch, row.line, uuid, this.cells, this.attributesJson(row.fields));
+    return uuid === null ? batch : appendRow(batch, row.line, uuid, this.cells, this.attributesJson(row));
   }
 
   /** Checks the row, leaving its normalised values in `cells`: its UUID, or null if rejected. */
@@ -177,16 +196,18 @@ export class AccountRowReader {
   /** The stored account as it will be after this row: columns absent from the file keep their value. */
   merge(c: Candidate, existing: AccountValues): StagedRow {
     const next: AccountValues = { ...existing, ...c.values };
-    if (this.attributeNames.length > 0) next.attributes = this.mergeAttributes(existing.attributes, c.attributes);
+    if (this.attributeNames.length > 0) next.attributes = this.mergeAttributes(existing.attributes, c);
     next.email_consent = Number(next.email_consent);
     next.sms_consent = Number(next.sms_consent);
     return { uuid: c.uuid, line: c.line, action: sameValues(existing, next) ? 'unchanged' : 'update', ...next };
   }
 
-  /** The stored attributes with the file's attribute columns set from `rowJson` (absent: removed). */
-  private mergeAttributes(storedJson: string, rowJson: string): string {
+  /** The stored attributes with the file's attribute columns set from the row's (absent: removed). */
+  private mergeAttributes(storedJson: string, c: Candidate): string {
+    const rowJson = c.attributes;
     // The same text: the account has exactly the row's attributes (both are written with sorted
     // keys), which the merge leaves as they are. A re-import of an unchanged file is all this.
+    // (The row's own attributes are within the limits: checked as it was read.)
     if (storedJson === '{}' || storedJson === rowJson) return rowJson;
     const attrs = JSON.parse(storedJson) as Record<string, string>;
     const row = JSON.parse(rowJson) as Record<string, string>;
@@ -195,23 +216,112 @@ export class AccountRowReader {
       if (value === undefined) delete attrs[name];
       else attrs[name] = value;
     }
+    if (!withinLimits(attrs, this.limits)) {
+      // An account over a limit already (stored before the limit was lowered) may still be
+      // updated, so long as the update does not make it larger.
+      const before = measure(JSON.parse(storedJson) as Record<string, string>);
+      const after = measure(attrs);
+      const overCount = after.count > this.limits.maxAttributes && after.count > before.count;
+      const overBytes = after.bytes > this.limits.maxTotalBytes && after.bytes > before.bytes;
+      if (overCount || overBytes) this.refuseMerge(row, c, after, overCount);
+    }
     return JSON.stringify(attrs, Object.keys(attrs).sort());
+  }
+
+  /** Names the file's column with which the merged account goes beyond a limit, and refuses the import. */
+  private refuseMerge(row: Record<string, string>, c: Candidate, after: Size, overCount: boolean): never {
+    // What the account keeps from earlier imports, then the file's columns added in file order.
+    let count = after.count;
+    let bytes = after.bytes;
+    const present = this.inFileOrder.filter((i) => row[this.attributeNames[i]!] !== undefined);
+    for (const i of present) {
+      count--;
+      bytes -= this.attributeNameBytes[i]! + utf8Bytes(row[this.attributeNames[i]!]!);
+    }
+    let at = present[0]!;
+    for (const i of present) {
+      count++;
+      bytes += this.attributeNameBytes[i]! + utf8Bytes(row[this.attributeNames[i]!]!);
+      if (overCount ? count > this.limits.maxAttributes : bytes > this.limits.maxTotalBytes) {
+        at = i;
+        break;
+      }
+    }
+    const cell = { line: c.line, columnNumber: this.attributeAt[at]! + 1, name: this.attributeNames[at]! };
+    throw overCount
+      ? tooManyAttributesOnAccount(this.limits, c.uuid, after.count, cell)
+      : attributesTooLarge(this.limits, after.bytes, cell, c.uuid);
   }
 
   /**
    * The JSON object of the row's non-empty attribute cells, keys in name order: what
    * JSON.stringify gives for that object, written directly (a million rows pass here).
    */
-  private attributesJson(fields: readonly string[]): string {
+  private attributesJson(row: CsvRow): string {
     const keys = this.attributeKeys;
     if (keys.length === 0) return NEW_ACCOUNT.attributes;
+    const fields = row.fields;
+    const { maxAttributeBytes, maxTotalBytes } = this.limits;
+    // Bytes are counted only when a bound that needs no counting is over a limit (a million rows).
+    let bound = 0;
     let json = '{';
     for (let i = 0; i < keys.length; i++) {
       const value = (fields[this.attributeAt[i]!] ?? '').trim();
-      if (value !== '') json += `${json === '{' ? '' : ','}${keys[i]!}${JSON.stringify(value)}`;
+      if (value === '') continue;
+      const valueBound = utf8BytesAtMost(value);
+      if (valueBound > maxAttributeBytes) {
+        const bytes = utf8Bytes(value);
+        if (bytes > maxAttributeBytes) throw attributeTooLarge(this.limits, 'value', bytes, this.cell(row, i));
+      }
+      bound += this.attributeNameBytes[i]! + valueBound;
+      json += `${json === '{' ? '' : ','}${keys[i]!}${JSON.stringify(value)}`;
     }
+    if (bound > maxTotalBytes) this.checkTotal(row);
     return `${json}}`;
   }
+
+  /** Refuses the row if its attributes together are over the account's total, naming the column that crosses it. */
+  private checkTotal(row: CsvRow): void {
+    let bytes = 0;
+    for (const i of this.inFileOrder) {
+      const value = (row.fields[this.attributeAt[i]!] ?? '').trim();
+      if (value === '') continue;
+      bytes += this.attributeNameBytes[i]! + utf8Bytes(value);
+      if (bytes > this.limits.maxTotalBytes) throw attributesTooLarge(this.limits, bytes, this.cell(row, i));
+    }
+  }
+
+  /** Where the row's i-th attribute (in name order) is. */
+  private cell(row: CsvRow, i: number) {
+    return { line: row.line, columnNumber: this.attributeAt[i]! + 1, name: this.attributeNames[i]! };
+  }
+}
+
+interface Size {
+  count: number;
+  /** UTF-8 bytes of the names and values. */
+  bytes: number;
+}
+
+/** Whether the attributes are surely within the account's limits, by a bound that needs no counting of bytes. */
+function withinLimits(attrs: Record<string, string>, limits: AttributeLimits): boolean {
+  let count = 0;
+  let bound = 0;
+  for (const name in attrs) {
+    count++;
+    bound += utf8BytesAtMost(name) + utf8BytesAtMost(attrs[name]!);
+  }
+  return count <= limits.maxAttributes && bound <= limits.maxTotalBytes;
+}
+
+function measure(attrs: Record<string, string>): Size {
+  let count = 0;
+  let bytes = 0;
+  for (const [name, value] of Object.entries(attrs)) {
+    count++;
+    bytes += attributeBytes(name, value);
+  }
+  return { count, bytes };
 }
 
 function sameValues(a: AccountValues, b: AccountValues): boolean {

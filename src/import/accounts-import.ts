@@ -3,6 +3,7 @@
 // every valid row is applied in one transaction together with its audit entry.
 import { availableParallelism } from 'node:os';
 import type { CountryCode } from 'libphonenumber-js';
+import { DEFAULT_ATTRIBUTE_LIMITS, type AttributeLimits } from '../domain/account-attributes.js';
 import type { Actor } from '../domain/actor.js';
 import {
   applyStage,
@@ -46,6 +47,8 @@ export interface AccountImportDeps {
   store: Store;
   limits: CsvLimits;
   defaultRegion: CountryCode;
+  /** How much each account may carry in attributes (DEFAULT_ATTRIBUTE_LIMITS when not given). */
+  attributeLimits?: AttributeLimits;
 }
 
 export interface AccountImportOptions {
@@ -136,13 +139,14 @@ async function runImport(
   };
 
   // Parsing and validation run on a thread of their own while this one does the database work.
-  const parser = new AccountParserThread(deps.limits, deps.defaultRegion);
+  const attributeLimits = deps.attributeLimits ?? DEFAULT_ATTRIBUTE_LIMITS;
+  const parser = new AccountParserThread(deps.limits, deps.defaultRegion, attributeLimits);
   const feeding = parser.feed(source).catch((err: Error) => parser.fail(err));
   try {
     for await (const batch of parser.batches()) {
       if (!reader) {
-        columns = mapAccountColumns(parser.header!.header);
-        reader = new AccountRowReader(columns, deps.defaultRegion);
+        columns = mapAccountColumns(parser.header!.header, attributeLimits);
+        reader = new AccountRowReader(columns, deps.defaultRegion, attributeLimits);
         delimiter = parser.header!.delimiter;
       }
       // The first batch is the first chunk's rows: from it, how many rows the whole file holds.

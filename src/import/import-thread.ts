@@ -4,6 +4,7 @@
 // bytes across, a few chunks ahead of what the import has consumed, and waits for the report.
 import { Worker } from 'node:worker_threads';
 import type { CountryCode } from 'libphonenumber-js';
+import type { AttributeLimits } from '../domain/account-attributes.js';
 import { CrierError, type ErrorCode } from '../domain/errors.js';
 import { threadScript } from '../thread-script.js';
 import type { AccountImportOptions, AccountImportReport } from './accounts-import.js';
@@ -14,6 +15,7 @@ export interface ImportJobsDeps {
   databaseUrl: string;
   limits: CsvLimits;
   defaultRegion: CountryCode;
+  attributeLimits: AttributeLimits;
 }
 
 export type ImportJob =
@@ -57,8 +59,8 @@ export class ImportJobs {
   }
 
   private async run<T>(job: ImportJob, source: CsvSource): Promise<T> {
-    const { databaseUrl, limits, defaultRegion } = this.deps;
-    const workerData: ImportThreadData = { databaseUrl, limits, defaultRegion, job };
+    const { databaseUrl, limits, defaultRegion, attributeLimits } = this.deps;
+    const workerData: ImportThreadData = { databaseUrl, limits, defaultRegion, attributeLimits, job };
     const worker = new Worker(threadScript(import.meta.url, 'import.worker'), { workerData });
     const thread = new ThreadState<T>(worker);
     let sourceError: unknown;

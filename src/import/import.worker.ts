@@ -9,7 +9,7 @@ import { importAccounts } from './accounts-import.js';
 import type { FromImportThread, ImportThreadData, ThreadError, ToImportThread } from './import-thread.js';
 import { importRecipients } from './recipients-import.js';
 
-const { databaseUrl, limits, defaultRegion, job } = workerData as ImportThreadData;
+const { databaseUrl, limits, defaultRegion, attributeLimits, job } = workerData as ImportThreadData;
 const port = parentPort!;
 const post = (m: FromImportThread) => port.postMessage(m);
 
@@ -37,7 +37,7 @@ async function* incoming(): AsyncGenerator<Uint8Array> {
 async function run(store: Store): Promise<unknown> {
   const source = { [Symbol.asyncIterator]: incoming };
   return job.kind === 'accounts'
-    ? importAccounts({ store, limits, defaultRegion }, source, job.options)
+    ? importAccounts({ store, limits, defaultRegion, attributeLimits }, source, job.options)
     : importRecipients({ store, limits }, job.communicationId, source, job.options);
 }
 

@@ -76,6 +76,18 @@ export async function handOver(
 }
 
 async function render(deps: HandOverDeps, m: ClaimedMessage, account: RenderAccount | undefined): Promise<Outgoing> {
+  try {
+    return await renderOnce(deps, m, account);
+  } catch (err) {
+    // The time limit is wall time: a pause of this thread (a garbage collection, a busy host)
+    // can push a sub-millisecond render past it, and a render failure is final. One more try
+    // tells such a pause from content that really is too slow, which fails again.
+    if (err instanceof RenderFailedError && err.limit === 'time') return renderOnce(deps, m, account);
+    throw err;
+  }
+}
+
+async function renderOnce(deps: HandOverDeps, m: ClaimedMessage, account: RenderAccount | undefined): Promise<Outgoing> {
   if (!account) throw new Error('the account no longer exists');
   const { name, compiled } = await deps.contents.get(Number(m.communication_id));
   const id = String(m.id);

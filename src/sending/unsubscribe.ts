@@ -5,6 +5,15 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Db } from '../store/store.js';
 
 const SECRET_NAME = 'unsubscribe-links';
+const SIGNED_LINK = /(\/unsubscribe\/\d+)\.[A-Za-z0-9_-]{22}/g;
+
+/**
+ * The text with every signed link's signature replaced: which message a link names stays
+ * readable, the link no longer unsubscribes anyone.
+ */
+export function redactUnsubscribeLinks(text: string): string {
+  return text.replace(SIGNED_LINK, '$1.[redacted]');
+}
 
 export class UnsubscribeLinks {
   constructor(
@@ -27,9 +36,13 @@ export class UnsubscribeLinks {
     return `${this.publicUrl}/unsubscribe/${messageId}.${this.sign(messageId)}`;
   }
 
-  /** The message id a link token names, or null when its signature is wrong. */
+  /**
+   * The message id a link token names, or null when its signature is wrong. Only the spelling
+   * `url()` writes is a link: `0005.<signature of 5>` names no message, so no two tokens unlock
+   * one address and a token is one row of any log or list of them.
+   */
   verify(token: string): number | null {
-    const match = /^(\d{1,15})\.([A-Za-z0-9_-]{22})$/.exec(token);
+    const match = /^(0|[1-9]\d{0,14})\.([A-Za-z0-9_-]{22})$/.exec(token);
     if (!match) return null;
     const id = Number(match[1]);
     const expected = Buffer.from(this.sign(id));

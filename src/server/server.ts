@@ -7,7 +7,7 @@ import type { Actor } from '../domain/actor.js';
 import type { Access } from '../domain/roles.js';
 import { installAuth } from './auth.js';
 import { acceptCsvBodies } from './csv-body.js';
-import { installErrorHandling } from './errors.js';
+import { clientErrorHandler, frameworkErrors, installErrorHandling, MAX_PATH_PARAM_CHARS } from './errors.js';
 import { installHardening } from './hardening.js';
 import { accountRoutes } from './routes/accounts.js';
 import { auditRoutes } from './routes/audit.js';
@@ -81,11 +81,17 @@ export async function buildServer(app: App): Promise<FastifyInstance> {
     loggerInstance: app.logger as FastifyBaseLogger,
     // JSON bodies are small; CSV uploads are streamed and limited by the import settings.
     bodyLimit: 1024 * 1024,
-    return503OnClosing: true,
+    // While it drains, the server answers 503 itself (hardening.ts), in the one error shape.
+    return503OnClosing: false,
     forceCloseConnections: 'idle',
     // Behind a proxy, the client's address (rate limits, audit) and https (Secure cookies) come
     // from X-Forwarded-* headers, believed only when CRIER_TRUST_PROXY says so.
     trustProxy: app.config.http.trustProxy,
+    // What Fastify and Node answer before any route (bad URL, long path part, oversized
+    // headers, garbage) answers in the one error shape with the security headers too.
+    routerOptions: { maxParamLength: MAX_PATH_PARAM_CHARS },
+    frameworkErrors,
+    clientErrorHandler,
   });
   server.decorateRequest('actor', null);
   requireAccess(server);

@@ -1,11 +1,15 @@
 // The accounts directory as the HTTP API and the command line see it.
 import type { CountryCode } from 'libphonenumber-js';
+import type { AttributeLimits } from '../domain/account-attributes.js';
 import { CrierError } from '../domain/errors.js';
 import { importAccounts, type AccountImportOptions, type AccountImportReport } from '../import/accounts-import.js';
 import type { CsvLimits, CsvSource } from '../import/csv-reader.js';
 import type { ImportJobs } from '../import/import-thread.js';
-import { findAccountByUuid, searchAccounts, type AccountRow } from '../store/accounts.queries.js';
+import { findAccountByUuid, searchAccounts, type AccountListRow, type AccountRow } from '../store/accounts.queries.js';
 import type { Store } from '../store/store.js';
+
+/** An account in a list: everything but its attributes (those are on its own page). */
+export type AccountSummary = Omit<AccountView, 'attributes'>;
 
 export interface AccountView {
   id: string;
@@ -28,7 +32,7 @@ export interface Page<T> {
   total: number;
 }
 
-export function toAccountView(row: AccountRow): AccountView {
+export function toAccountSummary(row: AccountListRow): AccountSummary {
   return {
     id: row.uuid,
     firstName: row.first_name,
@@ -38,16 +42,20 @@ export function toAccountView(row: AccountRow): AccountView {
     language: row.language,
     timezone: row.timezone,
     consent: { email: Number(row.email_consent) === 1, sms: Number(row.sms_consent) === 1 },
-    attributes: JSON.parse(row.attributes) as Record<string, string>,
     createdAt: new Date(row.created_at).toISOString(),
     updatedAt: new Date(row.updated_at).toISOString(),
   };
+}
+
+export function toAccountView(row: AccountRow): AccountView {
+  return { ...toAccountSummary(row), attributes: JSON.parse(row.attributes) as Record<string, string> };
 }
 
 export interface AccountsServiceDeps {
   store: Store;
   limits: CsvLimits;
   defaultRegion: CountryCode;
+  attributeLimits: AttributeLimits;
   onImport?: (r: AccountImportReport) => void;
   /** Where imports run when this thread must stay free (the server); without it, on this thread. */
   jobs?: ImportJobs;
@@ -63,10 +71,10 @@ export class AccountsService {
     return report;
   }
 
-  async search(q: string | undefined, page: number, pageSize = 50): Promise<Page<AccountView>> {
+  async search(q: string | undefined, page: number, pageSize = 50): Promise<Page<AccountSummary>> {
     const { store } = this.deps;
     const { rows, total } = await searchAccounts(store.db, store.dialect, { q, page, pageSize });
-    return { items: rows.map(toAccountView), page, pageSize, total };
+    return { items: rows.map(toAccountSummary), page, pageSize, total };
   }
 
   async get(uuid: string): Promise<AccountView> {

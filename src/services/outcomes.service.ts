@@ -7,6 +7,7 @@ import type { Actor } from '../domain/actor.js';
 import { CrierError } from '../domain/errors.js';
 import type { SqlExec } from '../store/engine/sql-exec.js';
 import {
+  awaitingReportsCount,
   DELIVERY_STATES,
   deliveryPage,
   failuresPage,
@@ -141,6 +142,12 @@ export class OutcomesService {
       items: page.map(toFailureItem),
       nextCursor: rows.length > q.limit && last ? encodeCursor('f', [Number(last.account_id), Number(last.id)]) : null,
     };
+  }
+
+  /** Sent messages whose delivery report has not come yet (a report comes after Completed). */
+  async awaitingReports(id: number): Promise<number> {
+    await this.assertExists(id);
+    return awaitingReportsCount(this.deps.exec, id);
   }
 
   /** The deliveries as CSV chunks (checked before the first chunk, so a bad id is a clean 404). */

@@ -1,7 +1,7 @@
 // The Review & Send step (DESIGN.md §5.5): how many messages go out per channel and language,
 // who receives nothing and why, content errors and warnings, and whether Send is allowed.
 import type { Content, ContentError } from '../content/content.js';
-import type { ContentRenderer } from '../content/render.js';
+import { RenderFailedError, type ContentRenderer } from '../content/render.js';
 import { SAMPLE_ACCOUNT } from '../content/sample-account.js';
 import { smsInfo, type SmsInfo } from '../content/sms.js';
 import { channelPlan, chooseLanguage, type AudienceChannel, type SkipReason } from '../domain/audience.js';
@@ -74,7 +74,11 @@ export class ReviewService {
     const { store, renderer } = this.deps;
     const communication = await this.deps.communications.get(id);
     const content = communication.content;
-    const contentErrors = content.email || content.sms ? renderer.check(content) : [];
+    const checked = content.email || content.sms ? renderer.check(content) : [];
+    // Content that hits a render limit for the sample account would fail for every recipient,
+    // each message holding the sender that long: an error now, not a thousand failures later.
+    const sample = checked.length === 0 ? await this.renderSample(content, communication.name) : { errors: [], sms: {} };
+    const contentErrors = [...checked, ...sample.errors];
     const ranges = await recipientRanges(store.db, store.dialect, id);
     const groups = await audienceGroups(store.db, id, ranges);
 
@@ -113,7 +117,7 @@ export class ReviewService {
     };
 
     const warnings: ReviewWarning[] = [...fallbacks.values()];
-    const smsLengths = contentErrors.length === 0 ? this.smsLengths(content, communication.name) : {};
+    const smsLengths = sample.sms;
     for (const [language, info] of Object.entries(smsLengths)) {
       if (info.segments > this.deps.smsSegmentWarning) {
         warnings.push({
@@ -134,7 +138,7 @@ export class ReviewService {
     }
 
     const unreachableTotal = [...nothing.values()].reduce((sum, g) => sum + g.accounts, 0);
-    const sample =
+    const unreachable =
       unreachableTotal === 0
         ? []
         : (await unreachableSample(store.db, id, ranges, { email: content.email !== null, sms: content.sms !== null }, SAMPLE_SIZE)).map((s) => {
@@ -158,7 +162,7 @@ export class ReviewService {
       status: communication.status,
       recipients,
       messages: { total, email, sms },
-      receivingNothing: { total: unreachableTotal, groups: [...nothing.values()].sort((a, b) => b.accounts - a.accounts), sample },
+      receivingNothing: { total: unreachableTotal, groups: [...nothing.values()].sort((a, b) => b.accounts - a.accounts), sample: unreachable },
       suppressed,
       contentErrors,
       warnings,
@@ -169,17 +173,47 @@ export class ReviewService {
     };
   }
 
-  /** Segments per SMS language, measured on the body rendered for the sample account. */
-  private smsLengths(content: Content, name: string): Record<string, SmsInfo> {
-    if (!content.sms) return {};
-    const compiled = this.deps.renderer.compile(content);
-    const out: Record<string, SmsInfo> = {};
-    for (const language of Object.keys(content.sms)) {
-      const { body } = this.deps.renderer.renderSms(compiled, language, { account: SAMPLE_ACCOUNT, communication: { name } });
-      out[language] = smsInfo(body);
+  /**
+   * Every version rendered for the sample account under the limits messages are sent under: the
+   * limits it hits, as content errors, and the segments of each SMS. Other failures (an attribute
+   * the sample lacks) are not errors: the `missing_attribute` warning counts the recipients.
+   */
+  private async renderSample(content: Content, name: string): Promise<{ errors: ContentError[]; sms: Record<string, SmsInfo> }> {
+    const { renderer } = this.deps;
+    const compiled = renderer.compile(content);
+    // With every attribute the content reads, so that no missing value ends a render before a
+    // loop further on has run.
+    const attributes = Object.fromEntries(renderer.referencedAttributes(content).map((a) => [a, `sample ${a}`]));
+    const account = { ...SAMPLE_ACCOUNT, attributes: { ...attributes, ...SAMPLE_ACCOUNT.attributes } };
+    const ctx = { account, communication: { name }, unsubscribeUrl: 'https://crier.invalid/unsubscribe/review' };
+    const errors: ContentError[] = [];
+    const sms: Record<string, SmsInfo> = {};
+    const versions = [
+      ...Object.keys(content.email ?? {}).map((language) => ['email', language] as const),
+      ...Object.keys(content.sms ?? {}).map((language) => ['sms', language] as const),
+    ];
+    for (const [channel, language] of versions) {
+      try {
+        if (channel === 'email') renderer.renderEmail(compiled, language, ctx);
+        else sms[language] = smsInfo(renderer.renderSms(compiled, language, ctx).body);
+      } catch (err) {
+        if (!(err instanceof RenderFailedError)) throw err;
+        if (err.reason === 'limit_exceeded') errors.push(limitError(err, renderer.limits));
+      }
+      // Each render may hold the thread up to the limit: let requests in between.
+      await breathe();
     }
-    return out;
+    return { errors, sms };
   }
+}
+
+const breathe = () => new Promise((resolve) => setImmediate(resolve));
+
+function limitError(err: RenderFailedError, limits: ContentRenderer['limits']): ContentError {
+  const message = err.limit === 'memory'
+    ? `Rendering for the sample account allocates more than ${limits.memoryLimit.toLocaleString('en')} characters (the memory limit of one message): every message would fail; shorten the loops or strings`
+    : `Rendering for the sample account takes longer than ${limits.renderLimit} ms (CRIER_RENDER_LIMIT_MS, the time one message may take): every message would fail; shorten or remove the loops`;
+  return { ...err.where, ...err.at, code: 'limit_exceeded', message };
 }
 
 /** Each reason as the review's sentence counts it: one, many. */

@@ -1,5 +1,6 @@
 // The sandbox's outbox as the API shows it: each message with the report the sandbox planned
 // for it and whether that report has gone in yet.
+import { redactUnsubscribeLinks } from '../sending/unsubscribe.js';
 import { listSandboxMessages, type SandboxFilter, type SandboxMessageRow } from '../store/sandbox.queries.js';
 import type { Store } from '../store/store.js';
 import type { Page } from './accounts.service.js';
@@ -50,14 +51,29 @@ function toView(row: SandboxMessageRow): SandboxMessageView {
   };
 }
 
+/** The message as someone may see it who must not unsubscribe its recipient: links without their signatures. */
+function withoutLinks(view: SandboxMessageView): SandboxMessageView {
+  return {
+    ...view,
+    body: redactUnsubscribeLinks(view.body),
+    html: view.html === null ? null : redactUnsubscribeLinks(view.html),
+    headers: Object.fromEntries(Object.entries(view.headers).map(([name, value]) => [name, redactUnsubscribeLinks(value)])),
+  };
+}
+
 export class SandboxService {
   constructor(private readonly deps: { store: Store }) {}
 
-  async list(filter: SandboxFilter): Promise<Page<SandboxMessageView>> {
+  /**
+   * `redactLinks` for callers who may read but not change anything (viewers): a message's signed
+   * unsubscribe link would let them suppress its recipient.
+   */
+  async list(filter: SandboxFilter, options: { redactLinks: boolean }): Promise<Page<SandboxMessageView>> {
     const to = filter.to?.trim();
     // Crier keeps email addresses in lower case; phone numbers are E.164 and have no case.
     const normalised = to ? { ...filter, to: to.toLowerCase() } : { ...filter, to: undefined };
     const { rows, total } = await listSandboxMessages(this.deps.store.db, normalised);
-    return { items: rows.map(toView), page: filter.page, pageSize: filter.pageSize, total };
+    const items = rows.map(toView);
+    return { items: options.redactLinks ? items.map(withoutLinks) : items, page: filter.page, pageSize: filter.pageSize, total };
   }
 }

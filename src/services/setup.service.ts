@@ -25,9 +25,13 @@ export class SetupService {
     private readonly deps: { store: Store; hasher: PasswordHasher; users: UsersService; now: () => number; publicUrl: string },
   ) {}
 
-  /** A fresh setup link when no user exists yet, else null. */
-  async openLinkIfNeeded(): Promise<{ url: string; expiresAt: number } | null> {
-    const { store, now, publicUrl } = this.deps;
+  /**
+   * A fresh setup link when no user exists yet, else null. `baseUrl` is where the server really
+   * answers when no public URL is configured (`crier serve` passes its listening address).
+   */
+  async openLinkIfNeeded(baseUrl?: string): Promise<{ url: string; expiresAt: number } | null> {
+    const { store, now } = this.deps;
+    const publicUrl = baseUrl ?? this.deps.publicUrl;
     if ((await countUsers(store.db)) > 0) return null;
     const token = randomSecret();
     const at = now();

@@ -4,7 +4,10 @@ import { userLabel, type Actor } from '../domain/actor.js';
 import { normaliseEmail } from '../domain/account-fields.js';
 import { CrierError } from '../domain/errors.js';
 import { isRole, type Role } from '../domain/roles.js';
+import { accountThrottleKey } from '../domain/sign-in-throttle.js';
+import { revokeUserApiTokens } from '../store/api-tokens.queries.js';
 import { recordAudit } from '../store/audit.queries.js';
+import { clearThrottle } from '../store/sign-in-throttle.queries.js';
 import { deleteUserSessions } from '../store/sessions.queries.js';
 import { isUniqueViolation, type Db, type Store } from '../store/store.js';
 import {
@@ -168,15 +171,20 @@ export class UsersService {
         role: fields.role ?? before.role,
         password_hash: passwordHash ?? before.password_hash,
         disabled_at: disabledAt,
-        // A new password from an admin also lifts a lockout: the owner may sign in with it now.
+        // A new password from an admin also lifts the wait: the owner may sign in with it now.
         ...(passwordHash === undefined ? {} : { failed_logins: 0, locked_until: null }),
         updated_at: at,
       });
-      // Sessions end when the password changes or the user is disabled; tokens stop working
-      // because authentication refuses disabled users.
-      if (passwordHash !== undefined || (disabledAt !== null && before.disabled_at === null)) await deleteUserSessions(trx, id);
+      // A new password from an admin lifts the wait on wrong passwords for the account too.
+      if (passwordHash !== undefined) await clearThrottle(trx, [accountThrottleKey(before.email)]);
+      // Sessions end when the password changes or the user is disabled. Disabling also revokes
+      // the user's API tokens: enabling them again must not revive a token that leaked meanwhile.
+      const disabling = disabledAt !== null && before.disabled_at === null;
+      if (passwordHash !== undefined || disabling) await deleteUserSessions(trx, id);
+      const revoked = disabling ? await revokeUserApiTokens(trx, id, at) : 0;
       const after = await this.mustFind(trx, id);
       const changed = describeChanges(before, after, passwordHash !== undefined);
+      if (revoked > 0) changed.push(tokensRevoked(revoked));
       await recordAudit(
         trx,
         actor,
@@ -205,12 +213,9 @@ export class UsersService {
       if (await userHasHistory(trx, id)) {
         await updateUser(trx, id, { disabled_at: before.disabled_at ?? at, updated_at: at });
         await deleteUserSessions(trx, id);
-        await recordAudit(
-          trx,
-          actor,
-          { action: 'users.disabled', targetType: 'user', targetId: id, summary: `Disabled ${label} (kept: the user has history)` },
-          at,
-        );
+        const revoked = await revokeUserApiTokens(trx, id, at);
+        const summary = `Disabled ${label} (kept: the user has history)${revoked > 0 ? `; ${tokensRevoked(revoked)}` : ''}`;
+        await recordAudit(trx, actor, { action: 'users.disabled', targetType: 'user', targetId: id, summary }, at);
         return { outcome: 'disabled' as const, user: toUserView(await this.mustFind(trx, id)) };
       }
       await deleteUser(trx, id);
@@ -233,6 +238,8 @@ export class UsersService {
     return row;
   }
 }
+
+const tokensRevoked = (n: number) => `${n} API token${n === 1 ? '' : 's'} revoked`;
 
 const viewNames = (row: UserRow) => ({ firstName: row.first_name, lastName: row.last_name, email: row.email });
 

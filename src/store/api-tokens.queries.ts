@@ -90,6 +90,13 @@ export async function revokeApiToken(db: Db, id: number, now: number): Promise<b
   return Number(result.numUpdatedRows) > 0;
 }
 
-export async function revokeUserApiTokens(db: Db, userId: number, now: number): Promise<void> {
-  await db.updateTable('api_tokens').set({ revoked_at: now }).where('user_id', '=', userId).where('revoked_at', 'is', null).execute();
+/** Revokes every live token of a user; answers how many this call revoked. */
+export async function revokeUserApiTokens(db: Db, userId: number, now: number): Promise<number> {
+  const result = await db
+    .updateTable('api_tokens')
+    .set({ revoked_at: now })
+    .where('user_id', '=', userId)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
 }

@@ -177,3 +177,17 @@ export async function oldestSampleSince(db: Db, communicationId: number, since: 
     .executeTakeFirst();
   return row ? { at: Number(row.at), sent: Number(row.sent) } : null;
 }
+
+/**
+ * Sent messages of a communication still awaiting their delivery report: two exact ranges of
+ * messages_delivery_view (the `channel IN` as in resendAccounts), so polling it while reports
+ * come in reads only the messages still waiting.
+ */
+export async function awaitingReportsCount(exec: SqlExec, communicationId: number): Promise<number> {
+  const [row] = await exec.all<{ n: number | string }>(
+    `SELECT COUNT(*) AS n FROM messages WHERE communication_id = ? AND send_state = 'sent'
+       AND channel IN ('email', 'sms') AND delivery_state = 'in_progress'`,
+    [communicationId],
+  );
+  return Number(row?.n ?? 0);
+}

@@ -53,6 +53,15 @@ export interface ApiTokensTable {
   revoked_at: number | null;
 }
 
+/** Wrong passwords in a row under one key (`account:<email>` or `address:<ip>`) and the wait they impose. */
+export interface SignInThrottleTable {
+  key: string;
+  failures: number;
+  /** Attempts before this time are refused unchecked; 0 when none must wait. */
+  blocked_until: number;
+  updated_at: number;
+}
+
 export interface SessionsTable {
   id: string;
   user_id: number;
@@ -259,6 +268,7 @@ export interface Database {
   users: UsersTable;
   api_tokens: ApiTokensTable;
   sessions: SessionsTable;
+  sign_in_throttle: SignInThrottleTable;
   setup_tokens: SetupTokensTable;
   templates: TemplatesTable;
   communications: CommunicationsTable;

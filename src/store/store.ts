@@ -1,8 +1,8 @@
 // Opens the database: a SQLite file by default, PostgreSQL for a postgres:// URL. One Kysely
 // interface over both; the dialect name is kept for the few hot paths that differ.
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, resolve } from 'node:path';
+import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import {
   Kysely,
@@ -14,6 +14,7 @@ import {
 } from 'kysely';
 import type pg from 'pg';
 import { CrierError } from '../domain/errors.js';
+import { databaseUrlProblem, hidePassword, isPostgresUrl, mayCreateDirectory, sqliteFile } from './location.js';
 import { migrations } from './migrations/index.js';
 import type { Dialect } from './migrations/helpers.js';
 import type { Database } from './schema.js';
@@ -50,11 +51,11 @@ export function isUniqueViolation(err: unknown): boolean {
   return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE';
 }
 
-export function isPostgresUrl(url: string): boolean {
-  return /^postgres(ql)?:\/\//i.test(url);
-}
+export { hidePassword, isPostgresUrl } from './location.js';
 
 export function openStore(url: string, options: { poolSize?: number } = {}): Store {
+  const problem = databaseUrlProblem(url);
+  if (problem) throw new CrierError('config_invalid', `DATABASE_URL = ${JSON.stringify(hidePassword(url))}: ${problem}`);
   return isPostgresUrl(url) ? openPostgres(url, options.poolSize ?? 10) : openSqlite(url);
 }
 
@@ -70,7 +71,7 @@ export async function openMigratedStore(url: string, logger: { info(data: object
       const applied = result.results?.map((r) => r.migrationName) ?? [];
       if (applied.length > 0) logger.info({ applied }, 'database migrated');
     } else {
-      await store.ping();
+      await reach(store.db, store.location);
     }
   } catch (err) {
     await store.close();
@@ -101,15 +102,17 @@ function openPostgres(url: string, poolSize: number): Store {
   // process: the pool drops that client by itself and the next query opens a new one.
   pool.on('error', () => {});
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  const location = url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
+  const location = hidePassword(url);
   return makeStore({ db, dialect: 'postgres', sqlite: null }, location, (work) =>
     db.connection().execute((own) => work({ db: own, dialect: 'postgres', sqlite: null })),
   );
 }
 
 function openSqlite(path: string): Store {
-  const file = resolve(path.replace(/^sqlite:(\/\/)?/, ''));
-  mkdirSync(dirname(file), { recursive: true });
+  const file = sqliteFile(path);
+  // Only the default ./data is made here: a path in a directory that does not exist is a typo
+  // (refused by databaseUrlProblem above), not a request for new directories.
+  if (!existsSync(dirname(file)) && mayCreateDirectory(file)) mkdirSync(dirname(file), { recursive: true });
   const connect = () => {
     const handle = new SqliteDatabase(file);
     handle.pragma('journal_mode = WAL');
@@ -120,7 +123,12 @@ function openSqlite(path: string): Store {
     handle.pragma('temp_store = FILE');
     return handle;
   };
-  const main = connect();
+  let main: SqliteHandle;
+  try {
+    main = connect();
+  } catch (err) {
+    throw new CrierError('database_unavailable', `Cannot open the SQLite database ${file}: ${databaseErrorText(err)}`);
+  }
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: main }) });
   return makeStore({ db, dialect: 'sqlite', sqlite: main }, file, async (work) => {
     const handle = connect();
@@ -152,19 +160,23 @@ function makeStore(
       await sql`select 1`.execute(db);
     },
     async migrate() {
+      // A database that does not answer (no such role or database, refused, bad password) is
+      // named as such, not as a failed migration.
+      await reach(db, location);
       const migrator = new Migrator({
         db,
         provider: { getMigrations: async () => migrations },
-        migrationTableName: 'crier_migrations',
-        migrationLockTableName: 'crier_migrations_lock',
+        migrationTableName: MIGRATION_TABLE,
+        migrationLockTableName: `${MIGRATION_TABLE}_lock`,
       });
       const result = await migrator.migrateToLatest();
       if (result.error) {
+        const cause = databaseErrorText(result.error);
         const failed = result.results?.find((r) => r.status === 'Error');
-        throw new CrierError(
-          'internal',
-          `Migration ${failed?.migrationName ?? '(unknown)'} failed: ${(result.error as Error).message}`,
-        );
+        // No migration ran: the migrator failed making or locking its own tables.
+        throw failed
+          ? new CrierError('internal', `Migration ${failed.migrationName} failed on ${location}: ${cause}`, { migration: failed.migrationName })
+          : new CrierError('internal', `Cannot prepare the migration table ${MIGRATION_TABLE} on ${location}: ${cause}${privilegeHint(result.error, location)}`);
       }
       return result;
     },
@@ -172,4 +184,30 @@ function makeStore(
       await db.destroy();
     },
   };
+}
+
+const MIGRATION_TABLE = 'crier_migrations';
+
+/** Checks that the database answers, or says in one line where and why not. */
+async function reach(db: Db, location: string): Promise<void> {
+  try {
+    await sql`select 1`.execute(db);
+  } catch (err) {
+    throw new CrierError('database_unavailable', `Cannot reach the database ${location}: ${databaseErrorText(err)}`);
+  }
+}
+
+/** A driver's error as one line, with PostgreSQL's detail and hint kept. */
+function databaseErrorText(err: unknown): string {
+  const e = err as Error & { code?: string; detail?: string; hint?: string; errors?: Error[] };
+  // A refused connection to a name with several addresses is an AggregateError without a message.
+  const message = e.message || e.errors?.map((x) => x.message).join('; ') || e.code || String(err);
+  return [message, e.detail, e.hint ? `hint: ${e.hint}` : undefined].filter(Boolean).join('; ').replace(/\s*\n\s*/g, ' ');
+}
+
+/** PostgreSQL 15 lets only the database's owner create tables in schema public: say how to fix it. */
+function privilegeHint(err: unknown, location: string): string {
+  if ((err as { code?: string }).code !== '42501') return '';
+  const role = /^postgres(?:ql)?:\/\/([^:@/]+)[:@]/i.exec(location)?.[1] ?? 'the role in DATABASE_URL';
+  return ` (make ${role} the database's owner, e.g. createdb --owner ${role}, or GRANT CREATE ON SCHEMA public TO ${role})`;
 }

@@ -81,20 +81,12 @@ export async function userHasHistory(db: Db, id: number): Promise<boolean> {
   return found.length > 0;
 }
 
-/** Counts a failed sign-in and answers the count so far; one statement, so parallel failures all count. */
-export async function countFailedSignIn(db: Db, id: number, now: number): Promise<number> {
-  const row = await db
-    .updateTable('users')
-    .set((eb) => ({ failed_logins: eb('failed_logins', '+', 1), updated_at: now }))
-    .where('id', '=', id)
-    .returning('failed_logins')
-    .executeTakeFirst();
-  return Number(row?.failed_logins ?? 0);
-}
-
-/** Locks the account until `until` and starts the count afresh for after the lock. */
-export async function lockUser(db: Db, id: number, until: number, now: number): Promise<void> {
-  await db.updateTable('users').set({ locked_until: until, failed_logins: 0, updated_at: now }).where('id', '=', id).execute();
+/**
+ * Mirrors the account's sign-in throttle on its user (`lockedUntil` in the users API): the wrong
+ * passwords in a row, and until when the next attempt must wait (null: it need not).
+ */
+export async function recordFailedSignIn(db: Db, id: number, failures: number, waitUntil: number | null, now: number): Promise<void> {
+  await db.updateTable('users').set({ failed_logins: failures, locked_until: waitUntil, updated_at: now }).where('id', '=', id).execute();
 }
 
 export async function recordSignIn(db: Db, id: number, now: number): Promise<void> {

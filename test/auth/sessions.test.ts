@@ -1,5 +1,5 @@
-// Browser sessions: the cookie, CSRF, idle and absolute expiry, sign-out, lockout, rate limit
-// and the one answer that does not tell which emails have accounts.
+// Browser sessions: the cookie, CSRF, idle and absolute expiry, sign-out, the throttle on wrong
+// passwords, the rate limit and the one answer that does not tell which emails have accounts.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachDialect } from '../harness/dialects.js';
 import { bearer, createToken, createUser, signIn, startAuthServer, type AuthTestServer } from '../harness/auth.js';
@@ -128,32 +128,111 @@ describeEachDialect('sessions', (ctx) => {
     expect(wrong.json().error.code).toBe('invalid_credentials');
   });
 
-  it('locks an account after 5 failures in a row, with the same answer, until 15 minutes pass', async () => {
+  it('slows wrong passwords for an account with doubling waits, answered 429 with Retry-After, never a lock', async () => {
     const user = await createUser(t.app, 'sender');
+    const token = await createToken(t.app, user.id);
+    let n = 0;
+    // Each attempt from an address of its own: only the account's count is at work here.
     const attempt = (password: string) =>
-      t.server.inject({ method: 'POST', url: '/api/session', payload: { email: user.email, password } });
-    const wrongAnswer = (await attempt('wrong password 1')).body;
-    for (let i = 2; i <= 5; i++) expect((await attempt(`wrong password ${i}`)).statusCode).toBe(401);
+      t.server.inject({ method: 'POST', url: '/api/session', payload: { email: user.email, password }, remoteAddress: `198.51.100.${++n}` });
+    for (let i = 1; i <= 5; i++) expect((await attempt(`wrong password ${i}`)).statusCode).toBe(401);
 
-    const locked = await attempt(user.password);
-    expect(locked.statusCode).toBe(401);
-    expect(locked.body).toBe(wrongAnswer);
-    const audit = await t.app.auth.audit.list({ target: `user:${user.id}`, action: 'users.locked', page: 1, pageSize: 5 });
-    expect(audit.items).toHaveLength(1);
-    expect(audit.items[0]!.summary).toMatch(/after 5 failed sign-ins/);
-
-    t.clock.advance(14 * MINUTE);
-    expect((await attempt(user.password)).statusCode).toBe(401);
-    t.clock.advance(1 * MINUTE);
-    expect((await attempt(user.password)).statusCode).toBe(200);
+    // After 5 in a row every attempt waits: 1 s, then 2 s, 4 s, … Inside the wait even the right
+    // password is refused unchecked, in the one error shape, with when to come back.
+    const waits: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      const early = await attempt(user.password);
+      expect(early.statusCode).toBe(429);
+      expect(early.json()).toEqual({ error: { code: 'rate_limited', message: expect.stringMatching(/try again in \d+ s/), details: { retryAfterSeconds: expect.any(Number) } } });
+      expect(early.headers['retry-after']).toBe(String(early.json().error.details.retryAfterSeconds));
+      waits.push(Number(early.headers['retry-after']));
+      t.clock.advance(waits.at(-1)! * 1000);
+      expect((await attempt('still wrong')).statusCode).toBe(401);
+    }
+    expect(waits).toEqual([1, 2, 4, 8]);
     const row = await ctx.store().db.selectFrom('users').selectAll().where('id', '=', user.id).executeTakeFirstOrThrow();
-    expect(row).toMatchObject({ failed_logins: 0, locked_until: null });
+    expect(row.locked_until).toBe(t.clock.now() + 16_000);
+
+    // The wait never exceeds the account's cap (60 s), so nobody can keep the owner out for long.
+    for (let i = 0; i < 6; i++) {
+      t.clock.advance(60_000);
+      expect((await attempt('wrong again')).statusCode).toBe(401);
+    }
+    expect(Number((await attempt(user.password)).headers['retry-after'])).toBe(60);
+
+    // Meanwhile the user's API token works as ever.
+    expect((await t.server.inject({ url: '/api/session', headers: bearer(token) })).statusCode).toBe(200);
+
+    // Once the wait is over the right password signs in, and the count starts again.
+    t.clock.advance(60_000);
+    expect((await attempt(user.password)).statusCode).toBe(200);
+    expect((await attempt('one typo')).statusCode).toBe(401);
+    expect((await attempt(user.password)).statusCode).toBe(200);
+    const audit = await t.app.auth.audit.list({ target: `user:${user.id}`, action: 'users.throttled', page: 1, pageSize: 5 });
+    expect(audit.items.map((e) => e.summary)).toEqual([expect.stringMatching(/^Sign-ins to .+ slowed after 5 wrong passwords in a row/)]);
+  });
+
+  it('slows one address that guesses across accounts, up to 15 minutes, and answers unknown emails alike', async () => {
+    const victim = await createUser(t.app, 'admin');
+    const from = '203.0.113.50';
+    const attempt = (email: string, password: string, remoteAddress = from) =>
+      t.server.inject({ method: 'POST', url: '/api/session', payload: { email, password }, remoteAddress });
+    // A different email each time: only the address's count grows.
+    for (let i = 1; i <= 5; i++) expect((await attempt(`nobody${i}@example.com`, 'guess guess')).statusCode).toBe(401);
+    const unknown = await attempt('nobody-else@example.com', 'guess guess');
+    const known = await attempt(victim.email, victim.password);
+    expect(unknown.statusCode).toBe(429);
+    expect(known.body).toBe(unknown.body);
+
+    const waits: number[] = [];
+    for (let i = 0; i < 12; i++) {
+      const wait = Number((await attempt('someone@example.com', 'guess guess')).headers['retry-after']);
+      waits.push(wait);
+      t.clock.advance(wait * 1000);
+      expect((await attempt(`more${i}@example.com`, 'guess guess')).statusCode).toBe(401);
+    }
+    expect(waits).toEqual([1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 900, 900]);
+    // The victim, from anywhere else, signs in at once: the address's waits are its own.
+    expect((await attempt(victim.email, victim.password, '192.0.2.77')).statusCode).toBe(200);
+  });
+
+  it('counts attempts made at once: a burst gets no more guesses than one at a time', async () => {
+    const user = await createUser(t.app, 'viewer');
+    const burst = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        t.server.inject({ method: 'POST', url: '/api/session', payload: { email: user.email, password: `parallel guess ${i}` }, remoteAddress: `198.18.0.${i + 1}` }),
+      ),
+    );
+    const statuses = burst.map((res) => res.statusCode).sort();
+    expect(statuses.filter((s) => s === 401)).toHaveLength(5);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(7);
+  });
+
+  it('forgets a count left alone for a day, and sweeps it away', async () => {
+    const user = await createUser(t.app, 'viewer');
+    const from = '203.0.113.90';
+    const attempt = (email: string, password: string) =>
+      t.server.inject({ method: 'POST', url: '/api/session', payload: { email, password }, remoteAddress: from });
+    for (let i = 0; i < 5; i++) await attempt(user.email, 'wrong wrong wrong');
+    await attempt('ghost@example.com', 'wrong wrong wrong');
+    const rows = () => ctx.store().db.selectFrom('sign_in_throttle').select(['key', 'failures']).where('key', 'like', '%ghost%').execute();
+    expect(await rows()).toEqual([]); // refused while the address waits: not counted
+    t.clock.advance(1_000);
+    expect((await attempt('ghost@example.com', 'wrong wrong wrong')).statusCode).toBe(401);
+    expect(await rows()).toEqual([{ key: 'account:ghost@example.com', failures: 1 }]);
+
+    t.clock.advance(25 * 3_600_000);
+    expect((await attempt(user.email, 'wrong again')).statusCode).toBe(401);
+    const counted = await ctx.store().db.selectFrom('sign_in_throttle').select(['key', 'failures']).where('key', 'in', [`account:${user.email}`, `address:${from}`]).execute();
+    expect(counted.map((r) => r.failures)).toEqual([1, 1]);
+    expect((await attempt(user.email, user.password)).statusCode).toBe(200);
+    expect(await rows()).toEqual([]);
   });
 
   it('counts only failures in a row: a success starts the count again', async () => {
     const user = await createUser(t.app, 'viewer');
     const attempt = (password: string) =>
-      t.server.inject({ method: 'POST', url: '/api/session', payload: { email: user.email, password } });
+      t.server.inject({ method: 'POST', url: '/api/session', payload: { email: user.email, password }, remoteAddress: '198.51.100.200' });
     for (let i = 0; i < 4; i++) await attempt('wrong password here');
     expect((await attempt(user.password)).statusCode).toBe(200);
     for (let i = 0; i < 4; i++) await attempt('wrong password here');

@@ -70,9 +70,33 @@ describeEachDialect('users API', (ctx) => {
     const audit = await t.app.auth.audit.list({ target: `user:${user.id}`, action: 'users.updated', page: 1, pageSize: 5 });
     expect(audit.items.map((e) => e.summary)).toEqual([
       expect.stringMatching(/: enabled$/),
-      expect.stringMatching(/: disabled$/),
+      expect.stringMatching(/: disabled, 1 API token revoked$/),
       expect.stringMatching(/: name, role viewer → sender$/),
     ]);
+  });
+
+  it('revokes the API tokens of a user it disables: enabling the user again does not revive them', async () => {
+    const user = await createUser(t.app, 'sender');
+    const token = await createToken(t.app, user.id, 'laptop');
+    const asUser = () => t.server.inject({ url: '/api/session', headers: bearer(token) });
+    expect((await asUser()).statusCode).toBe(200);
+
+    await api('PATCH', `/api/users/${user.id}`, { disabled: true });
+    await api('PATCH', `/api/users/${user.id}`, { disabled: false });
+    expect((await asUser()).statusCode).toBe(401);
+    const [listed] = (await t.app.auth.tokens.list(user.id)).filter((x) => x.name === 'laptop');
+    expect(listed!.revokedAt).not.toBeNull();
+    const audit = await t.app.auth.audit.list({ target: `user:${user.id}`, action: 'users.updated', page: 1, pageSize: 5 });
+    expect(audit.items.map((e) => e.summary)).toContain(`Updated Test sender <${user.email}>: disabled, 1 API token revoked`);
+
+    // Removing a user with history disables them, and so revokes their tokens too.
+    const second = await createToken(t.app, user.id, 'script');
+    await signIn(t.server, user.email, user.password);
+    expect((await api('DELETE', `/api/users/${user.id}`)).json().outcome).toBe('disabled');
+    await api('PATCH', `/api/users/${user.id}`, { disabled: false });
+    expect((await t.server.inject({ url: '/api/session', headers: bearer(second) })).statusCode).toBe(401);
+    // A token made after the user is enabled again works.
+    expect((await t.server.inject({ url: '/api/session', headers: bearer(await createToken(t.app, user.id)) })).statusCode).toBe(200);
   });
 
   it('deletes a user without history and disables one with history', async () => {
@@ -106,14 +130,16 @@ describeEachDialect('users API', (ctx) => {
     expect((await api('PATCH', `/api/users/${adminId}`, { role: 'viewer' })).json().error.code).toBe('last_admin');
   });
 
-  it('lets an admin set a new password, which lifts a lockout and ends the old sessions', async () => {
+  it('lets an admin set a new password, which lifts the wait on wrong passwords and ends the old sessions', async () => {
     const user = await createUser(t.app, 'viewer');
     const { cookie } = await signIn(t.server, user.email, user.password);
-    for (let i = 0; i < 5; i++) {
-      await t.server.inject({ method: 'POST', url: '/api/session', payload: { email: user.email, password: 'wrong password!' } });
+    // Someone elsewhere guesses until the account's sign-ins must wait.
+    for (let i = 0; i < 6; i++) {
+      await t.server.inject({ method: 'POST', url: '/api/session', payload: { email: user.email, password: 'wrong password!' }, remoteAddress: `198.51.100.${i + 1}` });
     }
     expect((await api('GET', `/api/users/${user.id}`)).json().lockedUntil).not.toBeNull();
     await api('PATCH', `/api/users/${user.id}`, { password: 'a brand new password' });
+    expect((await api('GET', `/api/users/${user.id}`)).json().lockedUntil).toBeNull();
     expect((await t.server.inject({ url: '/api/session', headers: { cookie } })).statusCode).toBe(401);
     await signIn(t.server, user.email, 'a brand new password');
   });

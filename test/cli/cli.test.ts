@@ -54,8 +54,10 @@ describe('crier command', () => {
   });
 
   it('seeds the same demo accounts each time', () => {
-    expect(crier('demo', 'seed', '--accounts', '300').stdout).toMatch(/300 inserted/);
-    expect(crier('demo', 'seed', '--accounts', '300').stdout).toMatch(/0 inserted, 0 updated, 300 unchanged/);
+    // Its recipients file in the test's folder, not the checkout.
+    const recipients = join(dir, 'demo-recipients.csv');
+    expect(crier('demo', 'seed', '--accounts', '300', '--recipients', recipients).stdout).toMatch(/300 inserted/);
+    expect(crier('demo', 'seed', '--accounts', '300', '--recipients', recipients).stdout).toMatch(/0 inserted, 0 updated, 300 unchanged/);
   });
 
   it('serves /healthz and stops cleanly on SIGTERM', async () => {

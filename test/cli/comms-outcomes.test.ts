@@ -12,10 +12,11 @@ const dir = mkdtempSync(join(tmpdir(), 'crier-cli-comms-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describeEachDialect('crier comms: recipients, send --wait, export', (ctx) => {
-  const crier = (...args: string[]) => {
-    const env = { ...process.env, CRIER_LOG_LEVEL: 'warn', DATABASE_URL: ctx.url(), CRIER_DEFAULT_REGION: 'CA' };
+  const crierWith = (settings: Record<string, string>, ...args: string[]) => {
+    const env = { ...process.env, CRIER_LOG_LEVEL: 'warn', DATABASE_URL: ctx.url(), CRIER_DEFAULT_REGION: 'CA', ...settings };
     return spawnSync(process.execPath, ['bin/crier.js', ...args], { encoding: 'utf8', env, timeout: 90_000 });
   };
+  const crier = (...args: string[]) => crierWith({}, ...args);
   const file = (name: string, text: string) => {
     const path = join(dir, `${ctx.dialect}-${name}`);
     writeFileSync(path, text);
@@ -78,5 +79,33 @@ describeEachDialect('crier comms: recipients, send --wait, export', (ctx) => {
     expect(failures).toHaveLength(2);
     expect(failures[1]).toMatch(new RegExp(`^\\d+,${accounts[1]},Ann1 Lee,3,email,no_reachable_channel,email consent withdrawn,yes$`));
     expect(crier('comms', 'export', id, '--received-nothing').stdout).toBe(`account_uuid\r\n${accounts[1]}\r\n`);
+  }, 180_000);
+
+  it('says after --wait that delivery reports are still to come and how to follow them; --wait-reports waits for them', () => {
+    const reported = [1, 2, 3].map((n) => uuidFor(7100 + n));
+    const csv = ['uuid,first_name,email', ...reported.map((u, i) => `${u},Rae${i},r${i}@${i === 2 ? 'bounce.example' : 'example.com'}`)];
+    expect(crier('accounts', 'import', file('reported.csv', csv.join('\n') + '\n')).status).toBe(0);
+    const list = file('reported-recipients.csv', `account_uuid\n${reported.join('\n')}\n`);
+
+    // Reports due in ten minutes: Completed comes long before them.
+    const early = draft('Reports later');
+    expect(crier('comms', 'recipients', early, list).status).toBe(0);
+    const sent = crierWith({ CRIER_SANDBOX_DELIVERY_DELAY_MS: '600000' }, 'comms', 'send', early, '--wait');
+    expect(sent.status, sent.stderr).toBe(0);
+    expect(sent.stdout).toMatch(/status:\s+completed/);
+    expect(sent.stdout).toContain('  reports awaited: 3 of 3 sent (delivery errors may still come)\n');
+    expect(sent.stdout).toContain(`  follow them:     crier comms status ${early} (reports come in through a running crier serve; send --wait-reports waits for them)`);
+    expect(crier('comms', 'status', early).stdout).toContain('  reports awaited: 3 of 3 sent');
+    expect(JSON.parse(crier('--json', 'comms', 'status', early).stdout)).toMatchObject({ status: 'completed', awaitingReports: 3 });
+
+    const waited = draft('Reports waited for');
+    expect(crier('comms', 'recipients', waited, list).status).toBe(0);
+    const done = crierWith({ CRIER_SANDBOX_DELIVERY_DELAY_MS: '300' }, 'comms', 'send', waited, '--wait-reports');
+    expect(done.status, done.stderr).toBe(0);
+    expect(done.stdout).toMatch(/delivery errors: 1\n/);
+    expect(done.stdout).not.toContain('reports awaited');
+    expect(JSON.parse(crier('--json', 'comms', 'status', waited).stdout)).toMatchObject({ deliveryErrors: 1, awaitingReports: 0 });
+    // The first one's reports are not due yet: still awaited.
+    expect(JSON.parse(crier('--json', 'comms', 'status', early).stdout)).toMatchObject({ awaitingReports: 3 });
   }, 180_000);
 });

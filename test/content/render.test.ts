@@ -222,3 +222,86 @@ describe('limits', () => {
     expect(performance.now() - started).toBeLessThan(DEFAULT_LIMITS.renderLimit * 4);
   });
 });
+
+describe('limits per message', () => {
+  afterEach(() => vi.restoreAllMocks());
+  const loop = (n: number) => `{% for i in (1..${n}) %}{% endfor %}`;
+  const threeFields = (n: number) => email({ subject: loop(n), html: loop(n), text: loop(n) });
+
+  it('keeps the default render limit far below a frozen server: 50 ms or less', () => {
+    expect(DEFAULT_LIMITS.renderLimit).toBeLessThanOrEqual(50);
+    // An outage notice renders in tens of microseconds: the limit leaves a wide margin.
+    const outage = email({
+      subject: 'Outage in {{ account.attributes.service_area | default: "your area" }}',
+      html: '<p>Hello {{ account.first_name }},</p><p>Service is down in {{ account.attributes.service_area }} since {{ "2026-12-01T15:00:00Z" | date: "%H:%M" }}.</p>',
+      text: 'Hello {{ account.first_name }}, service is down.',
+    });
+    const compiled = renderer.compile(outage);
+    renderer.renderEmail(compiled, 'en', ctx());
+    const runs = 200;
+    const started = performance.now();
+    for (let i = 0; i < runs; i++) renderer.renderEmail(compiled, 'en', ctx());
+    expect((performance.now() - started) / runs).toBeLessThan(DEFAULT_LIMITS.renderLimit / 10);
+  });
+
+  it("shares the memory limit between a message's fields", () => {
+    const limited = new ContentRenderer({ memoryLimit: 1000 });
+    // One field allocating 600 fits; the message's three do not.
+    expect(limited.renderSms(limited.compile(sms(loop(600))), 'en', ctx()).body).toBe('');
+    const err = renderFailure(() => limited.renderEmail(limited.compile(threeFields(600)), 'en', ctx()));
+    expect(err).toMatchObject({ reason: 'limit_exceeded', where: { field: 'html' } });
+    expect(err.message).toContain('memory');
+  });
+
+  it("shares the time limit between a message's fields", () => {
+    let clock = 0;
+    // A clock that moves 1 ms each time liquid reads it (once an iteration): a field of 40
+    // iterations takes some 40 ms, well within the limit; three of them do not fit.
+    vi.spyOn(performance, 'now').mockImplementation(() => clock++);
+    const limited = new ContentRenderer({ renderLimit: 100 });
+    expect(limited.renderSms(limited.compile(sms(loop(40))), 'en', ctx()).body).toBe('');
+    const err = renderFailure(() => limited.renderEmail(limited.compile(threeFields(40)), 'en', ctx()));
+    expect(err.reason).toBe('limit_exceeded');
+    expect(err.message).toContain('render limit');
+    expect(err.where.field).not.toBe('subject');
+  });
+
+  it('says where in the field the limit was hit', () => {
+    const body = 'Hi\n{% for a in (1..3000) %}{% for b in (1..3000) %}{% endfor %}{% endfor %}';
+    const err = renderFailure(() => renderSms(body));
+    expect(err.at).toEqual({ line: 2, column: 25 });
+  });
+});
+
+describe('cost of checking', () => {
+  // Checks run on the server's thread on every save, preview and review.
+  const tags = (n: number, salt: string): Content =>
+    email({ subject: `Notice ${salt}`, html: '<p>{{ account.first_name }}</p>\n'.repeat(n) });
+  const timed = (run: () => unknown) => {
+    const started = performance.now();
+    run();
+    return performance.now() - started;
+  };
+  const fastest = (n: number) => Math.min(...[1, 2, 3].map((i) => timed(() => new ContentRenderer().check(tags(n, `${n}-${i}`)))));
+
+  it('grows linearly with the merge tags in a field, not with their square', () => {
+    const small = fastest(1_000);
+    const large = fastest(8_000);
+    // Eight times the tags: some eight times the work (it was 64 times: 3 s at 8,000 tags, 10 s
+    // at 16,000).
+    expect(large / small).toBeLessThan(24);
+  });
+
+  it('parses content once for the check, attributes and compile of a review, and for each later preview', () => {
+    const r = new ContentRenderer();
+    const content = tags(4_000, 'once');
+    const first = timed(() => r.check(content));
+    const again = timed(() => {
+      r.referencedAttributes(content);
+      r.compile(content);
+      r.check(structuredClone(content));
+    });
+    expect(again).toBeLessThan(first / 4);
+    expect(r.check(content)).toEqual([]);
+  });
+});

@@ -3,6 +3,7 @@
 // stays free to answer meanwhile. The in-thread path runs against a twin database, seeded alike.
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { DEFAULT_ATTRIBUTE_LIMITS } from '../../src/domain/account-attributes.js';
 import { CLI_ACTOR } from '../../src/domain/actor.js';
 import { CrierError } from '../../src/domain/errors.js';
 import { importAccounts } from '../../src/import/accounts-import.js';
@@ -31,7 +32,7 @@ async function failure(promise: Promise<unknown>): Promise<unknown> {
 }
 
 describeEachDialect('imports on a thread of their own', (ctx) => {
-  const jobs = () => new ImportJobs({ databaseUrl: ctx.url(), limits, defaultRegion: 'CA' });
+  const jobs = () => new ImportJobs({ databaseUrl: ctx.url(), limits, defaultRegion: 'CA', attributeLimits: DEFAULT_ATTRIBUTE_LIMITS });
   const inThread = (store: Store, source: CsvSource) => importAccounts({ store, limits, defaultRegion: 'CA' }, source, options);
 
   let twinDatabase: TestDatabase;

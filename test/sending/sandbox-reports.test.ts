@@ -93,7 +93,7 @@ describeEachDialect('sandbox delivery reports', (ctx) => {
       subject: 'Notice',
       report: { outcome: 'bounced', reason: HARD_BOUNCE_TEXT, state: 'reported' },
     });
-    expect(bounced.items[0].headers['List-Unsubscribe']).toMatch(/^<http.*\/unsubscribe\/\d+\.[\w-]+>$/);
+    expect(bounced.items[0].headers['List-Unsubscribe']).toMatch(/^<http.*\/unsubscribe\/\d+\.\[redacted\]>$/);
     expect(bounced.items[0].id).toBeGreaterThan(bounced.items[1].id);
 
     const sms = await list(`?to=${encodeURIComponent('+14385550000')}&channel=sms&pageSize=1`);
@@ -101,5 +101,26 @@ describeEachDialect('sandbox delivery reports', (ctx) => {
     expect(sms.items[0]).toMatchObject({ channel: 'sms', body: 'Notice for Bounce', report: { outcome: 'failed', reason: UNREACHABLE_TEXT } });
     expect((await list('?channel=sms')).total).toBe(7);
     expect((await viewer({ method: 'GET', url: '/api/sandbox/messages?channel=fax' })).statusCode).toBe(400);
+  });
+
+  it('shows viewers what was sent without working unsubscribe links; senders and admins get them whole', async () => {
+    const content = {
+      ...EMAIL_AND_SMS,
+      email: { en: { subject: 'Links', html: '<a href="{{ unsubscribe_url }}">Unsubscribe</a>', text: 'Unsubscribe: {{ unsubscribe_url }}' } },
+    };
+    await sendCommunication(t.app, 0, { content, csvRows: [`${uuidFor(7_000_101)},Links,links@example.com,+14385557777`] });
+    const linksOf = async (as: Awaited<ReturnType<TestServer['as']>>) => {
+      const res = await as({ method: 'GET', url: '/api/sandbox/messages?to=links@example.com' });
+      expect(res.statusCode).toBe(200);
+      const [item] = res.json().items as { html: string; body: string; headers: Record<string, string> }[];
+      return [item!.html, item!.body, item!.headers['List-Unsubscribe']!].map((text) => /\/unsubscribe\/([^"\s>]+)/.exec(text)![1]!);
+    };
+    const seenByViewer = await linksOf(await t.as('viewer'));
+    expect(seenByViewer).toEqual([expect.stringMatching(/^\d+\.\[redacted\]$/), seenByViewer[0], seenByViewer[0]]);
+    for (const token of seenByViewer) expect(t.app.unsubscribe.verify(token)).toBeNull();
+    for (const role of ['sender', 'admin'] as const) {
+      const seen = await linksOf(await t.as(role));
+      for (const token of seen) expect(t.app.unsubscribe.verify(token), role).toEqual(expect.any(Number));
+    }
   });
 });

@@ -4,8 +4,12 @@ import { Writable } from 'node:stream';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createLogger } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
+import { connect, type AddressInfo } from 'node:net';
 import { bearer, createToken, createUser, signIn, startAuthServer, type AuthTestServer } from '../harness/auth.js';
 import { describeEachDialect } from '../harness/dialects.js';
+import { rawGet, rawRequest } from '../harness/raw-http.js';
+
+const SECURITY_HEADERS = { 'x-content-type-options': 'nosniff', 'x-frame-options': 'SAMEORIGIN', 'referrer-policy': 'no-referrer' };
 
 describeEachDialect('hardening', (ctx) => {
   let t: AuthTestServer;
@@ -25,11 +29,7 @@ describeEachDialect('hardening', (ctx) => {
   it('sends security headers on every answer', async () => {
     for (const url of ['/healthz', '/api/users', '/nowhere']) {
       const res = await t.server.inject({ url });
-      expect(res.headers).toMatchObject({
-        'x-content-type-options': 'nosniff',
-        'x-frame-options': 'SAMEORIGIN',
-        'referrer-policy': 'no-referrer',
-      });
+      expect(res.headers).toMatchObject(SECURITY_HEADERS);
       expect(res.headers['content-security-policy']).toMatch(/default-src 'self'/);
       expect(res.headers['content-security-policy']).not.toMatch(/upgrade-insecure-requests/);
       expect(res.headers['x-powered-by']).toBeUndefined();
@@ -74,6 +74,48 @@ describeEachDialect('hardening', (ctx) => {
     }
   });
 
+  it('redacts a token in the query string of the request log, whatever the parameter is called', async () => {
+    const token = await createToken(t.app, (await createUser(t.app, 'viewer')).id);
+    const before = logLines.length;
+    const opaque = 'Zq8xV2mN4pL7rT1wY6bK3sD9fH5jG0cA';
+    await t.server.inject({ url: `/api/accounts?access_token=${token}&q=Tremblay`, headers: bearer(token) });
+    await t.server.inject({ url: `/api/accounts?q=Gagnon&api_key=plain-words-here`, headers: bearer(token) });
+    await t.server.inject({ url: `/api/accounts?cursor=${opaque}&q=${encodeURIComponent(token)}`, headers: bearer(token) });
+    await t.server.inject({ url: '/unsubscribe/5.Fq3Lw8N2xR7tV1yB6mK9pD' });
+    await t.server.inject({ url: '/setup?token=SECRET-SETUP-TOKEN-2&next=home' });
+    const urls = logLines
+      .slice(before)
+      .map((line) => JSON.parse(line) as { msg: string; req?: { url: string } })
+      .filter((entry) => entry.msg === 'incoming request')
+      .map((entry) => entry.req!.url);
+    expect(urls).toEqual([
+      '/api/accounts?access_token=[redacted]&q=Tremblay',
+      '/api/accounts?q=Gagnon&api_key=[redacted]',
+      '/api/accounts?cursor=[redacted]&q=[redacted]',
+      '/unsubscribe/5.[redacted]',
+      '/setup?token=[redacted]&next=home',
+    ]);
+  });
+
+  it('marks every answer not to be stored: authenticated reads, exports, refusals and errors', async () => {
+    const sender = await createUser(t.app, 'sender');
+    const token = await createToken(t.app, sender.id);
+    const { cookie } = await signIn(t.server, sender.email, sender.password);
+    const draft = await t.server.inject({ method: 'POST', url: '/api/communications', payload: { name: 'Cache check' }, headers: bearer(token) });
+    const answers = [
+      await t.server.inject({ url: '/api/session', headers: { cookie } }),
+      await t.server.inject({ url: '/api/accounts', headers: bearer(token) }),
+      await t.server.inject({ url: '/api/tokens', headers: bearer(token) }),
+      await t.server.inject({ url: `/api/communications/${draft.json().id}/messages.csv`, headers: bearer(token) }),
+      await t.server.inject({ url: '/api/communications/recipients-template.csv', headers: bearer(token) }),
+      await t.server.inject({ url: '/api/users', headers: bearer(token) }),
+      await t.server.inject({ url: '/api/users' }),
+      await t.server.inject({ method: 'POST', url: '/api/session', payload: { email: sender.email, password: sender.password } }),
+    ];
+    expect(answers.map((res) => res.statusCode)).toEqual([200, 200, 200, 200, 200, 403, 401, 200]);
+    for (const res of answers) expect(res.headers['cache-control']).toBe('no-store');
+  });
+
   it('serves the OpenAPI document, publicly, with each operation\'s access', async () => {
     const res = await t.server.inject({ url: '/api/docs' });
     expect(res.statusCode).toBe(200);
@@ -103,6 +145,69 @@ describeEachDialect('hardening', (ctx) => {
     } finally {
       await broken.server.close();
     }
+  });
+});
+
+describeEachDialect('answers made before any route', (ctx) => {
+  let t: AuthTestServer;
+  let port: number;
+  beforeAll(async () => {
+    t = await startAuthServer(ctx.url());
+    await t.server.listen({ port: 0, host: '127.0.0.1' });
+    port = (t.server.server.address() as AddressInfo).port;
+  });
+  afterAll(async () => t?.close());
+
+  it('answers a bad URL, an over-long path part, oversized headers and garbage in the one error shape, with the headers', async () => {
+    // What the client sent is never echoed: it is the attacker's text, decoded or not.
+    const marker = 'EchoMarker';
+    const cases = [
+      [rawGet(`/api/%zz${marker}`), 400, 'bad_request'],
+      [rawGet(`/unsubscribe/1.%E0%A4-${marker}`), 400, 'bad_request'],
+      [rawGet(`/api/users/${'7'.repeat(150)}${marker}`), 414, 'uri_too_long'],
+      [rawGet(`/api/${marker}${'a'.repeat(20_000)}`), 431, 'headers_too_large'],
+      [rawGet('/healthz', [`X-Padding: ${marker}${'b'.repeat(20_000)}`]), 431, 'headers_too_large'],
+      [`HELLO ${marker}\r\n\r\n`, 400, 'bad_request'],
+    ] as const;
+    for (const [request, status, code] of cases) {
+      const res = await rawRequest(port, request);
+      const what = `${request.slice(0, 40)}…`;
+      expect(res.status, what).toBe(status);
+      expect(res.headers['content-type'], what).toMatch(/^application\/json/);
+      expect(JSON.parse(res.body), what).toEqual({ error: { code, message: expect.any(String) } });
+      expect(res.body, what).not.toContain(marker);
+      expect(res.headers, what).toMatchObject({ ...SECURITY_HEADERS, 'cache-control': 'no-store' });
+      expect(res.headers['content-security-policy'], what).toMatch(/default-src 'self'/);
+      expect(res.headers['x-powered-by'], what).toBeUndefined();
+    }
+    // The server still answers normally afterwards.
+    expect((await rawRequest(port, rawGet('/healthz'))).status).toBe(200);
+  });
+
+  it('answers a request that arrives while the server drains with 503 in the one shape, with the headers', async () => {
+    const draining = await startAuthServer(ctx.url());
+    await draining.server.listen({ port: 0, host: '127.0.0.1' });
+    const socket = connect((draining.server.server.address() as AddressInfo).port, '127.0.0.1');
+    const received: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => received.push(chunk));
+    const ended = new Promise((resolve) => socket.on('close', resolve));
+    // A first request, its body still on the way, keeps the connection busy while close() begins;
+    // a second one comes after it on the same connection.
+    const body = JSON.stringify({ email: 'drain@example.com', password: 'whatever it is' });
+    await new Promise<void>((resolve) => socket.write(`POST /api/session HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 5)}`, () => resolve()));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const closed = draining.close();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    socket.write(`${body.slice(5)}${rawGet('/healthz')}`);
+    await ended;
+    await closed;
+    const answers = Buffer.concat(received).toString('utf8').split(/(?=HTTP\/1\.1 )/);
+    expect(answers).toHaveLength(2);
+    const last = answers[1]!;
+    expect(last).toMatch(/^HTTP\/1\.1 503 /);
+    expect(last).toMatch(/\r\nx-content-type-options: nosniff\r\n/i);
+    expect(last).toMatch(/\r\ncache-control: no-store\r\n/i);
+    expect(JSON.parse(last.slice(last.indexOf('\r\n\r\n') + 4))).toEqual({ error: { code: 'unavailable', message: expect.stringMatching(/shutting down/) } });
   });
 });
 

@@ -117,6 +117,22 @@ describeEachDialect('unsubscribe links', (ctx) => {
     expect(await suppressionsOf(sms.address)).toEqual([]);
   });
 
+  it('accepts one spelling per link: the id with leading zeros, a plus sign or spaces is not the link', async () => {
+    const call = nextCaller();
+    const [id, signature] = token(email[3]!).split('.') as [string, string];
+    for (const variant of [`0${id}`, `000${id}`, `+${id}`, ` ${id}`, `${id}.0`]) {
+      const spelled = variant.endsWith('.0') ? `${id}.${signature}.0` : `${variant}.${signature}`;
+      for (const method of ['GET', 'POST'] as const) {
+        const res = await call({ method, url: `/unsubscribe/${encodeURIComponent(spelled)}` });
+        expect(res.statusCode, `${method} ${spelled}`).toBe(404);
+        expect(res.body).toContain('<h1>This link does not work</h1>');
+      }
+    }
+    expect(t.app.unsubscribe.verify(`0${id}.${signature}`)).toBeNull();
+    expect(t.app.unsubscribe.verify(`${id}.${signature}`)).toBe(email[3]!.id);
+    expect(await suppressionsOf('unsub4@example.com')).toEqual([]);
+  });
+
   it('speaks French to a message sent in French', async () => {
     const call = nextCaller();
     await t.app.store.db.updateTable('messages').set({ language: 'fr-CA' }).where('id', '=', email[3]!.id).execute();

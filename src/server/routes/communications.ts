@@ -4,10 +4,14 @@ import type { App } from '../../app.js';
 import { COMMUNICATION_STATUSES, WIZARD_STEPS } from '../../domain/communication.js';
 import { idParams } from '../auth-schemas.js';
 import { contentProperties } from '../content-schemas.js';
+import { RenderSlots } from '../render-slots.js';
 
 const tags = ['communications'];
 
 export function communicationRoutes(server: FastifyInstance, app: App): void {
+  // Review, preview and test send render content on this thread.
+  const renders = new RenderSlots(app.config.render.previewsPerUser);
+
   server.get<{ Querystring: { status?: string; q?: string; page: number; pageSize: number } }>(
     '/api/communications',
     {
@@ -94,7 +98,7 @@ export function communicationRoutes(server: FastifyInstance, app: App): void {
       config: { access: 'viewer' },
       schema: { summary: 'Review & Send: counts per channel and language, who gets nothing and why, errors, warnings', tags, params: idParams },
     },
-    async (request) => app.review.review(request.params.id),
+    async (request, reply) => renders.run(request.actor!, reply, () => app.review.review(request.params.id)),
   );
 
   server.get<{ Params: { id: number }; Querystring: { type?: 'email' | 'sms'; language?: string; accountId?: string } }>(
@@ -112,7 +116,7 @@ export function communicationRoutes(server: FastifyInstance, app: App): void {
         },
       },
     },
-    async (request) => app.preview.preview(request.params.id, request.query),
+    async (request, reply) => renders.run(request.actor!, reply, () => app.preview.preview(request.params.id, request.query)),
   );
 
   server.post<{ Params: { id: number }; Body: unknown }>(
@@ -136,7 +140,7 @@ export function communicationRoutes(server: FastifyInstance, app: App): void {
         },
       },
     },
-    async (request) => app.preview.testSend(request.params.id, request.body, request.actor!),
+    async (request, reply) => renders.run(request.actor!, reply, () => app.preview.testSend(request.params.id, request.body, request.actor!)),
   );
 
   server.post<{ Params: { id: number } }>(

@@ -1,6 +1,7 @@
 // The sandbox's outbox: what it "sent" and the report it made (or will make) for each message.
 import type { FastifyInstance } from 'fastify';
 import type { App } from '../../app.js';
+import { roleAllows } from '../../domain/roles.js';
 
 const query = {
   type: 'object',
@@ -18,8 +19,13 @@ export function sandboxRoutes(server: FastifyInstance, app: App): void {
     '/api/sandbox/messages',
     {
       config: { access: 'viewer' },
-      schema: { summary: 'Messages the sandbox provider accepted, newest first, with their delivery report', tags: ['sandbox'], querystring: query },
+      schema: {
+        summary: 'Messages the sandbox provider accepted, newest first, with their delivery report (unsubscribe links redacted for viewers)',
+        tags: ['sandbox'],
+        querystring: query,
+      },
     },
-    async (request) => app.sandbox.list(request.query),
+    // Viewers see what went out, but not links that would let them unsubscribe its recipients.
+    async (request) => app.sandbox.list(request.query, { redactLinks: !roleAllows(request.actor!.role ?? null, 'sender') }),
   );
 }

@@ -2,7 +2,7 @@
 // and changes nothing, since mail scanners follow links; POST suppresses the address. POST is
 // also what RFC 8058 one-click clients send (body List-Unsubscribe=One-Click), so any body is
 // accepted. A bad token gets the same page style with 404 and says nothing about why.
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { App } from '../../app.js';
 import { unsubscribePage } from '../unsubscribe-page.js';
 
@@ -13,11 +13,8 @@ const params = {
 } as const;
 
 export function unsubscribeRoutes(server: FastifyInstance, app: App): void {
+  // The request log keeps which message, not a working link: src/log-redaction.ts sees to it.
   const rateLimit = { max: app.config.unsubscribesPerMinute, timeWindow: 60_000 };
-  // The request log keeps which message, not a working link.
-  const logSerializers = {
-    req: (req: FastifyRequest) => ({ method: req.method, url: req.url.replace(/(\/unsubscribe\/\d+)\.[^/?]*/, '$1.[redacted]'), remoteAddress: req.ip }),
-  };
   // A scope of its own, so form bodies are understood here and nowhere else (elsewhere they
   // would let a cross-site form reach the JSON API).
   void server.register(async (scope) => {
@@ -27,7 +24,7 @@ export function unsubscribeRoutes(server: FastifyInstance, app: App): void {
 
     scope.get<{ Params: { token: string } }>(
       '/unsubscribe/:token',
-      { config: { access: 'public', rateLimit }, logSerializers, schema: { summary: 'The page of an unsubscribe link', tags: ['unsubscribe'], params } },
+      { config: { access: 'public', rateLimit }, schema: { summary: 'The page of an unsubscribe link', tags: ['unsubscribe'], params } },
       async (request, reply) => {
         const target = await app.unsubscribes.find(request.params.token);
         reply.type('text/html; charset=utf-8').header('cache-control', 'no-store');
@@ -40,7 +37,6 @@ export function unsubscribeRoutes(server: FastifyInstance, app: App): void {
       '/unsubscribe/:token',
       {
         config: { access: 'public', rateLimit },
-        logSerializers,
         schema: { summary: 'Unsubscribe (the page form, or RFC 8058 one-click)', tags: ['unsubscribe'], params },
       },
       async (request, reply) => {
