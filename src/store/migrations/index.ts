@@ -14,6 +14,7 @@ import * as webhookTokens from './0011-webhook-tokens.js';
 import * as providerHealth from './0012-provider-health.js';
 import * as deliveryEventsLean from './0013-delivery-events-lean.js';
 import * as deliveryEventKeys from './0014-delivery-event-keys.js';
+import * as reportEventKey from './0016-report-event-key.js';
 
 export const migrations: Record<string, Migration> = {
   '0001-initial': initial,
@@ -30,4 +31,5 @@ export const migrations: Record<string, Migration> = {
   '0012-provider-health': providerHealth,
   '0013-delivery-events-lean': deliveryEventsLean,
   '0014-delivery-event-keys': deliveryEventKeys,
+  '0016-report-event-key': reportEventKey,
 };
