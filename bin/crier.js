@@ -80,6 +80,7 @@ function build(target) {
       'account-parser.worker': join(src, 'import', 'account-parser.worker.ts'),
       'import.worker': join(src, 'import', 'import.worker.ts'),
       'sender.worker': join(src, 'sending', 'sender.worker.ts'),
+      'intake.worker': join(src, 'sending', 'intake.worker.ts'),
     },
     bundle: true,
     // Modules a command imports dynamically (the HTTP server, say) become chunks loaded on demand.

@@ -21,6 +21,7 @@ import { SenderThread } from './sending/sender-thread.js';
 import { UnsubscribeLinks } from './sending/unsubscribe.js';
 import { WorkSignal } from './sending/work-signal.js';
 import { DeliveryIntake } from './sending/delivery-intake.js';
+import { IntakeThread } from './sending/intake-thread.js';
 import { createDispatcher, handOversCounter, openProviders } from './sender.js';
 import { SandboxService } from './services/sandbox.service.js';
 import { UnsubscribeService } from './services/unsubscribe.service.js';
@@ -144,7 +145,10 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const renderer = new ContentRenderer({ renderLimit: config.render.limitMs });
   const engine = engineExec(store);
   const sending = sendingStore(engine);
-  const delivery = new DeliveryIntake({ store: sending.delivery, now, registry, logger });
+  // On SQLite the intake writes on a thread of its own (intake-thread.ts); PostgreSQL's statements
+  // wait on the network, not on this thread's CPU, so there it writes from here.
+  const intakeThread = store.sqlite && config.databaseUrl !== ':memory:' ? new IntakeThread({ databaseUrl: config.databaseUrl, logger }) : null;
+  const delivery = new DeliveryIntake({ store: intakeThread ?? sending.delivery, now, registry, logger });
   const providers = options.providers ?? (await openProviders(config, engine, delivery, logger));
   const templates = new TemplatesService({ store, renderer, now });
   const communications = new CommunicationsService({ store, now });
@@ -189,6 +193,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     senderThread,
     async close() {
       await senderThread.stop();
+      await intakeThread?.close();
       await Promise.all(distinctProviders(providers).map((p) => p.close?.()));
       await store.close();
     },

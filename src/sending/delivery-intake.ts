@@ -27,6 +27,8 @@ export interface DeliveryIntakeDeps {
 
 /** Events per transaction: a SendGrid post of 1,000 events is one; larger ones are split so no transaction holds locks for long. */
 const CHUNK = 1_000;
+/** Events of several calls that go in together: a few SendGrid posts, or thousands of Twilio callbacks. */
+const GROUP = 4_000;
 
 export class DeliveryIntake {
   private readonly ingested: Counter<'provider' | 'kind' | 'result'> | null;
@@ -61,6 +63,10 @@ export class DeliveryIntake {
   private async flush(): Promise<void> {
     this.flushing = true;
     try {
+      // Once round the event loop first: calls whose requests were read in the same turn (their
+      // handlers are queued behind this one) go in with it. On SQLite a write never waits, so
+      // without this turn nothing would ever arrive during one.
+      await new Promise((resolve) => setImmediate(resolve));
       while (this.pending.length > 0) {
         const group = this.takeGroup();
         try {
@@ -85,7 +91,7 @@ export class DeliveryIntake {
   private takeGroup(): Waiting[] {
     const group = [this.pending.shift()!];
     let size = group[0]!.events.length;
-    while (!group[0]!.alone && this.pending.length > 0 && !this.pending[0]!.alone && size + this.pending[0]!.events.length <= CHUNK) {
+    while (!group[0]!.alone && this.pending.length > 0 && !this.pending[0]!.alone && size + this.pending[0]!.events.length <= GROUP) {
       const next = this.pending.shift()!;
       size += next.events.length;
       group.push(next);
@@ -95,9 +101,9 @@ export class DeliveryIntake {
 
   private async write(events: readonly DeliveryEvent[]): Promise<EventResult[]> {
     const results: EventResult[] = [];
-    for (let i = 0; i < events.length; i += CHUNK) {
-      const chunk = events.slice(i, i + CHUNK);
-      results.push(...(await this.deps.store.ingest(chunk, this.deps.now?.() ?? Date.now())));
+    const chunk = events.length > GROUP ? CHUNK : GROUP;
+    for (let i = 0; i < events.length; i += chunk) {
+      results.push(...(await this.deps.store.ingest(events.slice(i, i + chunk), this.deps.now?.() ?? Date.now())));
     }
     this.count(events, results);
     const unknown = results.filter((r) => r === 'unknown').length;

@@ -149,6 +149,8 @@ export interface MessagesTable {
   error_message: string | null;
   delivery_error: string | null;
   delivery_updated_at: number | null;
+  /** The key of the delivery report that settled it by the intake's quick way (migration 0016). */
+  report_event_key: Generated<string | null>;
   created_at: number;
 }
 

@@ -61,12 +61,14 @@ let serial = 0;
 export function eventFor(
   message: { provider_message_id: string },
   kind: MessageEventKind,
-  extra: { eventKey?: string; reason?: string; hardBounce?: boolean; occurredAt?: number } = {},
+  extra: { eventKey?: string; reason?: string; hardBounce?: boolean; occurredAt?: number; messageId?: number } = {},
 ): DeliveryEvent {
   return {
     provider: 'sandbox',
     eventKey: extra.eventKey ?? `test-${process.pid}-${++serial}`,
     providerMessageId: message.provider_message_id,
+    // Crier's own id, as SendGrid's custom arguments and Mailgun's variables echo it back.
+    ...(extra.messageId === undefined ? {} : { messageId: extra.messageId }),
     kind,
     occurredAt: extra.occurredAt ?? Date.now(),
     ...(extra.reason === undefined ? {} : { reason: extra.reason }),

@@ -17,6 +17,8 @@ export interface EventMessage {
   delivery_state: string | null;
   provider: string;
   provider_message_id: string;
+  /** The key of the report that settled it the quick way (delivery.sql.ts), if one did. */
+  report_event_key: string | null;
 }
 
 export interface NewEvent {
@@ -37,8 +39,10 @@ const counted = (state: DeliveryState) => ({ delivered: state === 'delivered' ? 
 /**
  * Applies events that were stored just now (never a duplicate). Precedence is order-free, but
  * the events go through in the order they happened so the first failure's reason is the one kept.
+ * `delivered`: how many messages of each communication the caller has just marked delivered from
+ * awaiting a report; their counters move here with the rest, in one pass in communication order.
  */
-export async function applyEffects(tx: SqlExec, events: readonly NewEvent[], now: number): Promise<void> {
+export async function applyEffects(tx: SqlExec, events: readonly NewEvent[], now: number, delivered: ReadonlyMap<number, number> = new Map()): Promise<void> {
   const changes = new Map<number, Change>();
   // By address, the last word wins within a batch: STOP then START leaves the number reachable.
   const suppressions = new Map<string, (NewSuppression & { provider: string; lift?: false }) | { lift: true; phone: string; provider: string; source: string }>();
@@ -71,7 +75,7 @@ export async function applyEffects(tx: SqlExec, events: readonly NewEvent[], now
       if (reason && message.address) suppress({ channel: message.channel, address: message.address, reason, source, provider: event.provider });
     }
   }
-  await writeStates(tx, [...changes.values()].filter((c) => c.before !== c.after), now);
+  await writeStates(tx, [...changes.values()].filter((c) => c.before !== c.after), now, delivered);
   const sorted = [...suppressions].sort(([a], [b]) => (a < b ? -1 : 1));
   for (const [, s] of sorted) {
     const actor = { userId: null, label: `provider:${s.provider}` };
@@ -81,7 +85,22 @@ export async function applyEffects(tx: SqlExec, events: readonly NewEvent[], now
 }
 
 /** The new states, then the counters they move (in communication order, to lock alike everywhere). */
-async function writeStates(tx: SqlExec, changes: readonly Change[], now: number): Promise<void> {
+async function writeStates(tx: SqlExec, changes: readonly Change[], now: number, delivered: ReadonlyMap<number, number>): Promise<void> {
+  await writeStateRows(tx, changes, now);
+  const deltas = new Map<number, { delivered: number; failed: number }>();
+  for (const [communicationId, n] of delivered) deltas.set(communicationId, { delivered: n, failed: 0 });
+  for (const c of changes) {
+    const id = Number(c.message.communication_id);
+    const d = deltas.get(id) ?? { delivered: 0, failed: 0 };
+    const [before, after] = [counted(c.before), counted(c.after)];
+    d.delivered += after.delivered - before.delivered;
+    d.failed += after.failed - before.failed;
+    deltas.set(id, d);
+  }
+  await addCounts(tx, new Map([...deltas].map(([id, d]) => [id, { delivered: d.delivered, deliveryErrors: d.failed }])));
+}
+
+async function writeStateRows(tx: SqlExec, changes: readonly Change[], now: number): Promise<void> {
   if (changes.length === 0) return;
   if (tx.dialect === 'postgres') {
     await tx.run(
@@ -107,14 +126,4 @@ async function writeStates(tx: SqlExec, changes: readonly Change[], now: number)
       ]);
     }
   }
-  const deltas = new Map<number, { delivered: number; failed: number }>();
-  for (const c of changes) {
-    const id = Number(c.message.communication_id);
-    const d = deltas.get(id) ?? { delivered: 0, failed: 0 };
-    const [before, after] = [counted(c.before), counted(c.after)];
-    d.delivered += after.delivered - before.delivered;
-    d.failed += after.failed - before.failed;
-    deltas.set(id, d);
-  }
-  await addCounts(tx, new Map([...deltas].map(([id, d]) => [id, { delivered: d.delivered, deliveryErrors: d.failed }])));
 }

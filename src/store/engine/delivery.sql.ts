@@ -2,42 +2,127 @@
 // key once (storing the events worth reading again), and apply the new ones; later, apply events that arrived before their message was
 // recorded as sent; and the no-report sweep. Locks follow the order in sending-store.ts: the messages named (by
 // id), then the events (their keys, then the rows kept), then their communications' counters, then suppressions.
-import { isPhoneEvent, type DeliveryEvent, type MessageEventKind } from '../../domain/delivery.js';
+import { isPhoneEvent, type DeliveryEvent, type MessageEvent, type MessageEventKind } from '../../domain/delivery.js';
 import type { EventResult } from '../../sending/sending-store.js';
 import { applyEffects, type EventMessage, type NewEvent } from './delivery-effects.sql.js';
 import { inIds, type SqlExec } from './sql-exec.js';
 
-const MESSAGE_COLUMNS = 'id, communication_id, channel, address, delivery_state, provider, provider_message_id';
+const MESSAGE_COLUMNS = 'id, communication_id, channel, address, delivery_state, provider, provider_message_id, report_event_key';
 const keyOf = (provider: string, providerMessageId: string) => `${provider}\u0000${providerMessageId}`;
 
 /**
  * Stores and applies a batch of events in the caller's transaction. Returns what became of each
  * event, in the order given: a second copy of an event (in this batch or stored before) is a
  * duplicate and changes nothing.
+ *
+ * Nearly every event a webhook brings is the first "delivered" of a message still awaiting its
+ * report: those are applied first, by one UPDATE that finds the messages by Crier's id, keeps each
+ * event's key in its message's row (written anyway) and answers which messages it changed, with
+ * nothing read before it. Such an event cannot have been applied before (it would have settled
+ * the message). Every other event goes the general way: its key taken in delivery_event_keys
+ * (a duplicate stops there, or at the key its message keeps), its messages read, the event kept
+ * where someone will read it, its effect applied by the precedence. Precedence does not depend on
+ * order, so applying the quick deliveries first changes no outcome.
  */
 export async function ingestEvents(tx: SqlExec, events: readonly DeliveryEvent[], now: number): Promise<EventResult[]> {
-  const messages = await lockMessages(
-    tx,
-    events.flatMap((e) => (isPhoneEvent(e) ? [] : [{ provider: e.provider, providerMessageId: e.providerMessageId, messageId: e.messageId }])),
-  );
-  const named = (e: DeliveryEvent) => (isPhoneEvent(e) ? [] : (messages.get(keyOf(e.provider, e.providerMessageId)) ?? []));
   const first = new Map<string, number>();
   events.forEach((e, i) => {
     const key = `${e.provider}\u0000${e.eventKey}`;
     if (!first.has(key)) first.set(key, i);
   });
-  const candidates = [...first.values()].sort((a, b) => {
-    const [x, y] = [events[a]!, events[b]!];
-    return x.provider === y.provider ? (x.eventKey < y.eventKey ? -1 : 1) : x.provider < y.provider ? -1 : 1;
-  });
-  const stored = await storeEvents(tx, candidates.map((i) => ({ event: events[i]!, messageId: named(events[i]!)[0]?.id ?? null })), now);
-  const fresh = candidates.filter((_, n) => stored[n]);
-  await applyEffects(tx, fresh.map((i) => ({ event: events[i]!, messages: named(events[i]!) })), now);
-  const isFresh = new Set(fresh);
+  const candidates = [...first.values()];
+  const refOf = (e: MessageEvent) => ({ provider: e.provider, providerMessageId: e.providerMessageId, messageId: e.messageId });
+  // PostgreSQL: every message the batch names is locked before any is written, in id order (the
+  // lock order of sending-store.ts); SQLite has one writer, so reading after the quick UPDATE will do.
+  const locked = tx.dialect === 'postgres' ? await lockMessages(tx, candidates.flatMap((i) => messageEvent(events[i]!) ?? []).map(refOf)) : null;
+
+  const quick = candidates.filter((i) => events[i]!.kind === 'delivered' && (events[i] as MessageEvent).messageId !== undefined);
+  const delivered = await deliverAwaiting(tx, quick.map((i) => events[i] as QuickEvent), now);
+  const applied = new Set(quick.filter((i) => delivered.keys.get((events[i] as MessageEvent).messageId!) === events[i]!.eventKey));
+  if (locked) {
+    for (const m of [...locked.values()].flat()) {
+      const key = delivered.keys.get(m.id);
+      if (key !== undefined) Object.assign(m, { delivery_state: 'delivered', report_event_key: key });
+    }
+  }
+
+  const sorted = candidates
+    .filter((i) => !applied.has(i))
+    .sort((a, b) => {
+      const [x, y] = [events[a]!, events[b]!];
+      return x.provider === y.provider ? (x.eventKey < y.eventKey ? -1 : 1) : x.provider < y.provider ? -1 : 1;
+    });
+  const messages = locked ?? (await lockMessages(tx, sorted.flatMap((i) => messageEvent(events[i]!) ?? []).map(refOf)));
+  const named = (e: DeliveryEvent) => (isPhoneEvent(e) ? [] : (messages.get(keyOf(e.provider, e.providerMessageId)) ?? []));
+  // A copy of an event that settled its message the quick way: its key is in the message's row.
+  const settledBy = (e: DeliveryEvent) => named(e).some((m) => m.report_event_key === e.eventKey);
+  const unsettled = sorted.filter((i) => !settledBy(events[i]!));
+  const taken = await takeKeys(tx, unsettled.map((i) => events[i]!));
+  const rest = unsettled.filter((_, n) => taken[n]);
+  await storeEvents(tx, rest.map((i) => ({ event: events[i]!, messageId: named(events[i]!)[0]?.id ?? null })), now);
+  await applyEffects(
+    tx,
+    rest.map((i) => ({ event: events[i]!, messages: named(events[i]!) })),
+    now,
+    delivered.counts,
+  );
+  const isFresh = new Set([...applied, ...rest]);
   return events.map((e, i) => {
     if (!isFresh.has(i)) return 'duplicate';
-    return isPhoneEvent(e) || named(e).length > 0 ? 'applied' : 'unknown';
+    return applied.has(i) || isPhoneEvent(e) || named(e).length > 0 ? 'applied' : 'unknown';
   });
+}
+
+type QuickEvent = MessageEvent & { messageId: number };
+const messageEvent = (e: DeliveryEvent): MessageEvent | null => (isPhoneEvent(e) ? null : e);
+
+interface Settled {
+  /** Each message marked delivered, with the key of the event that settled it. */
+  keys: Map<number, string>;
+  /** How many of them each communication has. */
+  counts: Map<number, number>;
+}
+
+/**
+ * Marks delivered the messages these events name that still await their report (in progress, or
+ * past the no-report deadline), found by Crier's id and only where the provider's id matches too,
+ * each keeping the key of the event that settled it. Messages not changed here (already settled,
+ * or not matching) are left for the general way. Of two deliveries of one message in a batch, one
+ * settles it; the other goes on as an event of a delivered message.
+ */
+async function deliverAwaiting(tx: SqlExec, events: readonly QuickEvent[], now: number): Promise<Settled> {
+  const settled: Settled = { keys: new Map(), counts: new Map() };
+  if (events.length === 0) return settled;
+  const set = `SET delivery_state = 'delivered', delivery_error = NULL, delivery_updated_at = ?`;
+  const awaiting = `delivery_state IN ('in_progress', 'no_report')`;
+  if (tx.dialect === 'postgres') {
+    const rows = await tx.all<{ id: number; communication_id: number; report_event_key: string }>(
+      `UPDATE messages m ${set}, report_event_key = e.event_key
+       FROM unnest(?::bigint[], ?::text[], ?::text[], ?::text[]) AS e(id, provider, provider_message_id, event_key)
+       WHERE m.id = e.id AND m.provider = e.provider AND m.provider_message_id = e.provider_message_id AND m.${awaiting}
+       RETURNING m.id, m.communication_id, m.report_event_key`,
+      [now, events.map((e) => e.messageId), events.map((e) => e.provider), events.map((e) => e.providerMessageId), events.map((e) => e.eventKey)],
+    );
+    for (const r of rows) {
+      settled.keys.set(Number(r.id), r.report_event_key);
+      settled.counts.set(Number(r.communication_id), (settled.counts.get(Number(r.communication_id)) ?? 0) + 1);
+    }
+    return settled;
+  }
+  // SQLite: one prepared primary-key UPDATE an event, in a plain loop (RETURNING, or one UPDATE
+  // joined to json_each, cost a third more), then the communications of those it changed, counted.
+  const changed = await tx.runEach(
+    `UPDATE messages ${set}, report_event_key = ? WHERE id = ? AND provider = ? AND provider_message_id = ? AND ${awaiting}`,
+    events.map((e) => [now, e.eventKey, e.messageId, e.provider, e.providerMessageId]),
+  );
+  events.forEach((e, n) => {
+    if (changed[n] === 1) settled.keys.set(e.messageId, e.eventKey);
+  });
+  if (settled.keys.size === 0) return settled;
+  const [condition, param] = inIds(tx, 'id', [...settled.keys.keys()]);
+  const rows = await tx.all<{ communication_id: number; n: number }>(`SELECT communication_id, COUNT(*) AS n FROM messages WHERE ${condition} GROUP BY communication_id`, [param]);
+  for (const r of rows) settled.counts.set(Number(r.communication_id), Number(r.n));
+  return settled;
 }
 
 /**
@@ -137,15 +222,10 @@ function keepsEvent(event: DeliveryEvent, messageId: number | null): boolean {
   return messageId === null || (event.kind !== 'delivered' && event.kind !== 'accepted');
 }
 
-/**
- * Takes each event's key (delivery_event_keys: the dedupe) and stores the events worth keeping;
- * answers, for each, whether it was new (false: seen before).
- */
-async function storeEvents(tx: SqlExec, rows: readonly { event: DeliveryEvent; messageId: number | null }[], now: number): Promise<boolean[]> {
-  if (rows.length === 0) return [];
-  const fresh = await takeKeys(tx, rows.map((r) => r.event));
-  const kept = rows.filter((r, i) => fresh[i] && keepsEvent(r.event, r.messageId));
-  if (kept.length === 0) return fresh;
+/** Stores the new events worth keeping (their keys are taken already). */
+async function storeEvents(tx: SqlExec, rows: readonly { event: DeliveryEvent; messageId: number | null }[], now: number): Promise<void> {
+  const kept = rows.filter((r) => keepsEvent(r.event, r.messageId));
+  if (kept.length === 0) return;
   const names = EVENT_COLUMNS.map(([name]) => name).join(', ');
   // The key was new, so is the event; DO NOTHING guards the rows kept before the keys table.
   const conflict = 'ON CONFLICT (provider, event_key) DO NOTHING';
@@ -156,11 +236,11 @@ async function storeEvents(tx: SqlExec, rows: readonly { event: DeliveryEvent; m
   } else {
     await tx.runEach(`INSERT INTO delivery_events (${names}) VALUES (${EVENT_COLUMNS.map(() => '?').join(', ')}) ${conflict}`, values);
   }
-  return fresh;
 }
 
 /** Each event's key, once: true where it was not there before. */
 async function takeKeys(tx: SqlExec, events: readonly DeliveryEvent[]): Promise<boolean[]> {
+  if (events.length === 0) return [];
   const conflict = 'ON CONFLICT (provider, event_key) DO NOTHING';
   if (tx.dialect === 'postgres') {
     const inserted = await tx.all<{ provider: string; event_key: string }>(

@@ -15,6 +15,7 @@ import * as providerHealth from './0012-provider-health.js';
 import * as deliveryEventsLean from './0013-delivery-events-lean.js';
 import * as deliveryEventKeys from './0014-delivery-event-keys.js';
 import * as signInThrottle from './0015-sign-in-throttle.js';
+import * as reportEventKey from './0016-report-event-key.js';
 
 export const migrations: Record<string, Migration> = {
   '0001-initial': initial,
@@ -32,4 +33,5 @@ export const migrations: Record<string, Migration> = {
   '0013-delivery-events-lean': deliveryEventsLean,
   '0014-delivery-event-keys': deliveryEventKeys,
   '0015-sign-in-throttle': signInThrottle,
+  '0016-report-event-key': reportEventKey,
 };
