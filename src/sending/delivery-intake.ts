@@ -25,10 +25,12 @@ export interface DeliveryIntakeDeps {
   logger?: Logger;
 }
 
-/** Events per transaction: a SendGrid post of 1,000 events is one; larger ones are split so no transaction holds locks for long. */
-const CHUNK = 1_000;
-/** Events of several calls that go in together: a few SendGrid posts, or thousands of Twilio callbacks. */
-const GROUP = 4_000;
+/**
+ * Events per transaction, at most: a few SendGrid posts of 1,000 events that arrive together, or
+ * thousands of Twilio callbacks, go in one (on PostgreSQL one flush to disk instead of one each);
+ * a larger call is split, so no transaction holds its locks for long.
+ */
+const CHUNK = 4_000;
 
 export class DeliveryIntake {
   private readonly ingested: Counter<'provider' | 'kind' | 'result'> | null;
@@ -91,7 +93,7 @@ export class DeliveryIntake {
   private takeGroup(): Waiting[] {
     const group = [this.pending.shift()!];
     let size = group[0]!.events.length;
-    while (!group[0]!.alone && this.pending.length > 0 && !this.pending[0]!.alone && size + this.pending[0]!.events.length <= GROUP) {
+    while (!group[0]!.alone && this.pending.length > 0 && !this.pending[0]!.alone && size + this.pending[0]!.events.length <= CHUNK) {
       const next = this.pending.shift()!;
       size += next.events.length;
       group.push(next);
@@ -101,9 +103,8 @@ export class DeliveryIntake {
 
   private async write(events: readonly DeliveryEvent[]): Promise<EventResult[]> {
     const results: EventResult[] = [];
-    const chunk = events.length > GROUP ? CHUNK : GROUP;
-    for (let i = 0; i < events.length; i += chunk) {
-      results.push(...(await this.deps.store.ingest(events.slice(i, i + chunk), this.deps.now?.() ?? Date.now())));
+    for (let i = 0; i < events.length; i += CHUNK) {
+      results.push(...(await this.deps.store.ingest(events.slice(i, i + CHUNK), this.deps.now?.() ?? Date.now())));
     }
     this.count(events, results);
     const unknown = results.filter((r) => r === 'unknown').length;

@@ -38,12 +38,10 @@ describe('delivery intake, group commit', () => {
   it('writes calls that arrive during a transaction together in the next one, answering each for its own events', async () => {
     const store = slowStore();
     const intake = new DeliveryIntake({ store });
-    const calls = [
-      intake.ingest([event('a')]),
-      intake.ingest([event('b')]),
-      intake.ingest([event('c'), event('x', 'unknown-message')]),
-      intake.ingest([event('a')]),
-    ];
+    const first = intake.ingest([event('a')]);
+    // While the first is written (20 ms), three more calls come.
+    await new Promise((r) => setTimeout(r, 5));
+    const calls = [first, intake.ingest([event('b')]), intake.ingest([event('c'), event('x', 'unknown-message')]), intake.ingest([event('a')])];
     expect(await Promise.all(calls)).toEqual([
       { applied: 1, duplicates: 0, unknown: 0 },
       { applied: 1, duplicates: 0, unknown: 0 },
@@ -54,12 +52,22 @@ describe('delivery intake, group commit', () => {
     expect(store.transactions).toEqual([['a'], ['b', 'c', 'x', 'a']]);
   });
 
-  it('never puts more than 1,000 events in one transaction', async () => {
+  it('writes calls made in the same turn of the event loop in one transaction', async () => {
+    // As requests read from the network together are: on SQLite no write ever waits, so calls
+    // never arrive during one, and this turn is the only chance to go together.
+    const store = slowStore();
+    const intake = new DeliveryIntake({ store });
+    await Promise.all([intake.ingest([event('m')]), intake.ingest([event('n')]), intake.ingest([event('o')])]);
+    expect(store.transactions).toEqual([['m', 'n', 'o']]);
+  });
+
+  it('never puts more than 4,000 events in one transaction', async () => {
     const store = slowStore();
     const intake = new DeliveryIntake({ store });
     const many = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => event(`${prefix}${i}`));
-    await Promise.all([intake.ingest(many('p', 1)), intake.ingest(many('q', 600)), intake.ingest(many('r', 600)), intake.ingest(many('s', 2500))]);
-    expect(store.transactions.map((t) => t.length)).toEqual([1, 600, 600, 1000, 1000, 500]);
+    await Promise.all([intake.ingest(many('p', 1)), intake.ingest(many('q', 2400)), intake.ingest(many('r', 2400)), intake.ingest(many('s', 9000))]);
+    // Calls go together while they fit; the large one alone, split.
+    expect(store.transactions.map((t) => t.length)).toEqual([2401, 2400, 4000, 4000, 1000]);
   });
 
   it("fails only the caller whose events cannot be stored; the others' go in on their own", async () => {
