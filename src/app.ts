@@ -148,7 +148,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   // On SQLite the intake writes on a thread of its own (intake-thread.ts); PostgreSQL's statements
   // wait on the network, not on this thread's CPU, so there it writes from here.
   const intakeThread = store.sqlite && config.databaseUrl !== ':memory:' ? new IntakeThread({ databaseUrl: config.databaseUrl, logger }) : null;
-  const delivery = new DeliveryIntake({ store: intakeThread ?? sending.delivery, now, registry, logger });
+  const delivery = new DeliveryIntake({ store: intakeThread ?? sending.delivery, depth: intakeThread ? 2 : 1, now, registry, logger });
   const providers = options.providers ?? (await openProviders(config, engine, delivery, logger));
   const templates = new TemplatesService({ store, renderer, now });
   const communications = new CommunicationsService({ store, now });

@@ -20,6 +20,11 @@ export interface IngestResult {
 export interface DeliveryIntakeDeps {
   store: Pick<DeliveryStore, 'ingest'>;
   now?: () => number;
+  /**
+   * Groups written at once (default 1). A store that writes them one after another elsewhere (the
+   * intake's thread) takes 2: the next group waits in its queue instead of behind this thread.
+   */
+  depth?: number;
   /** Where the events-ingested counter is registered (the app's metrics registry). */
   registry?: Registry;
   logger?: Logger;
@@ -55,37 +60,47 @@ export class DeliveryIntake {
   ingest(events: readonly DeliveryEvent[]): Promise<IngestResult> {
     return new Promise((resolve, reject) => {
       this.pending.push({ events, resolve, reject });
-      if (!this.flushing) void this.flush();
+      if (!this.scheduled) {
+        this.scheduled = true;
+        // Once round the event loop first: calls whose requests were read in the same turn (their
+        // handlers are queued behind this one) go in with it. On SQLite a write never waits, so
+        // without this turn nothing would ever arrive during one.
+        setImmediate(() => {
+          this.scheduled = false;
+          this.pump();
+        });
+      }
     });
   }
 
   private readonly pending: Waiting[] = [];
-  private flushing = false;
+  private scheduled = false;
+  private writing = 0;
 
-  private async flush(): Promise<void> {
-    this.flushing = true;
+  /** Starts writing the waiting calls, up to `depth` groups at once. */
+  private pump(): void {
+    while (this.pending.length > 0 && this.writing < (this.deps.depth ?? 1)) {
+      const group = this.takeGroup();
+      this.writing++;
+      void this.writeGroup(group).finally(() => {
+        this.writing--;
+        this.pump();
+      });
+    }
+  }
+
+  private async writeGroup(group: Waiting[]): Promise<void> {
     try {
-      // Once round the event loop first: calls whose requests were read in the same turn (their
-      // handlers are queued behind this one) go in with it. On SQLite a write never waits, so
-      // without this turn nothing would ever arrive during one.
-      await new Promise((resolve) => setImmediate(resolve));
-      while (this.pending.length > 0) {
-        const group = this.takeGroup();
-        try {
-          const results = await this.write(group.flatMap((w) => w.events));
-          let at = 0;
-          for (const w of group) {
-            w.resolve(tally(results.slice(at, at + w.events.length)));
-            at += w.events.length;
-          }
-        } catch (err) {
-          if (group.length === 1) group[0]!.reject(err);
-          // One caller's failure is not the others': each goes again on its own.
-          else for (const w of group.reverse()) this.pending.unshift({ ...w, alone: true });
-        }
+      const results = await this.write(group.flatMap((w) => w.events));
+      let at = 0;
+      for (const w of group) {
+        w.resolve(tally(results.slice(at, at + w.events.length)));
+        at += w.events.length;
       }
-    } finally {
-      this.flushing = false;
+    } catch (err) {
+      if (group.length === 1) group[0]!.reject(err);
+      // One caller's failure is not the others': each goes again on its own.
+      else for (const w of group.reverse()) this.pending.unshift({ ...w, alone: true });
     }
   }
 

@@ -5,7 +5,7 @@ import pino from 'pino';
 import { sendingStore } from '../store/engine/sending-store.js';
 import { engineExec } from '../store/engine/sql-exec.js';
 import { openMigratedStore } from '../store/store.js';
-import type { FromIntake, ToIntake } from './intake-thread.js';
+import { RESULTS, type FromIntake, type ToIntake } from './intake-thread.js';
 
 const { databaseUrl } = workerData as { databaseUrl: string };
 const port = parentPort!;
@@ -16,7 +16,7 @@ const store = await openMigratedStore(databaseUrl, pino({ level: 'silent' }), fa
 const delivery = sendingStore(engineExec(store)).delivery;
 port.on('message', (m: ToIntake) => {
   delivery.ingest(m.events, m.now).then(
-    (results) => post({ id: m.id, results }),
+    (results) => post({ id: m.id, results: Uint8Array.from(results, (r) => RESULTS.indexOf(r)) }),
     (err: Error & { code?: string }) => post({ id: m.id, error: { message: err.message, ...(typeof err.code === 'string' ? { code: err.code } : {}) } }),
   );
 });

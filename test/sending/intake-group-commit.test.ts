@@ -70,6 +70,27 @@ describe('delivery intake, group commit', () => {
     expect(store.transactions.map((t) => t.length)).toEqual([2401, 2400, 4000, 4000, 1000]);
   });
 
+  it('writes a second group while the first is being written when its store queues them (depth 2), never a third', async () => {
+    let writing = 0;
+    let most = 0;
+    const store = {
+      async ingest(events: readonly DeliveryEvent[]): Promise<EventResult[]> {
+        most = Math.max(most, ++writing);
+        await new Promise((r) => setTimeout(r, 20));
+        writing--;
+        return events.map(() => 'applied' as const);
+      },
+    };
+    const intake = new DeliveryIntake({ store, depth: 2 });
+    const first = intake.ingest([event('d1')]);
+    await new Promise((r) => setTimeout(r, 5));
+    const rest = [intake.ingest([event('d2')]), intake.ingest([event('d3')])];
+    await new Promise((r) => setTimeout(r, 5));
+    rest.push(intake.ingest([event('d4')]));
+    await Promise.all([first, ...rest]);
+    expect(most).toBe(2);
+  });
+
   it("fails only the caller whose events cannot be stored; the others' go in on their own", async () => {
     const store = slowStore({ failOn: 'bad' });
     const intake = new DeliveryIntake({ store });
