@@ -116,6 +116,13 @@ export async function loadFixture(exec: SqlExec, options: FixtureOptions, now = 
     [id],
   );
   await exec.run(`UPDATE communications SET recipients_count = ? WHERE id = ?`, [accounts, id]);
-  await exec.run(`INSERT INTO communication_counts (communication_id, shard, messages_total) VALUES (?, 0, ?)`, [id, Number(bounds!.n)]);
+  // The counters as the engine would have kept them: a recount of the rows just made.
+  const sum = (condition: string) => `SUM(CASE WHEN ${condition} THEN 1 ELSE 0 END)`;
+  await exec.run(
+    `INSERT INTO communication_counts (communication_id, shard, messages_total, messages_sent, messages_send_failed, messages_cancelled, messages_delivered, delivery_errors)
+     SELECT ?, 0, COUNT(*), ${sum(`send_state = 'sent'`)}, ${sum(`send_state = 'send_failed'`)}, ${sum(`send_state = 'cancelled'`)},
+       ${sum(`delivery_state = 'delivered'`)}, ${sum(`delivery_state = 'failed'`)} FROM messages WHERE communication_id = ?`,
+    [id, id],
+  );
   return { communicationId: id, accounts, firstMessageId: Number(bounds!.lo), lastMessageId: Number(bounds!.hi) };
 }

@@ -9,12 +9,12 @@ import { logFormat } from '../logging.js';
 import { openStore } from '../store/store.js';
 import { printServeBanner } from './banner.js';
 import { configFrom, type GlobalOptions } from './main.js';
-import { crierVersion } from './version.js';
+import { crierRoot, crierVersion } from './version.js';
 
 export function registerServeCommands(program: Command): void {
   program
     .command('serve')
-    .description('serve the HTTP API and run the sender (migrates the database first)')
+    .description('serve the web UI and the HTTP API and run the sender (migrates the database first; builds the web UI when web/ changed)')
     .option('--port <port>', 'listen port (else PORT, else 3000)')
     .option('--host <host>', 'listen address (else HOST, else 127.0.0.1)')
     .action(async (options: { port?: string; host?: string }) => {
@@ -28,7 +28,7 @@ export function registerServeCommands(program: Command): void {
       let server: FastifyInstance | undefined;
       let address: string;
       try {
-        server = await buildServer(app);
+        server = await buildServer(app, { webBundle: (await webBundle(app)) ?? undefined });
         address = await server.listen({ port: config.port, host: config.host });
       } catch (err) {
         // Nothing has started: no sender, no server. Say why in one line.
@@ -86,6 +86,19 @@ export function registerServeCommands(program: Command): void {
         await store.close();
       }
     });
+}
+
+/** The web UI's bundle, built first if the sources changed; the API alone if it cannot be built. */
+async function webBundle(app: App): Promise<string | null> {
+  const root = crierRoot();
+  if (!root) return null;
+  const { ensureWebBundle } = await import('../server/web-bundle.js');
+  try {
+    return await ensureWebBundle(root, app.logger);
+  } catch (err) {
+    app.logger.error({ err }, 'the web UI could not be built: serving the API without it');
+    return null;
+  }
 }
 
 /** Why the server could not listen, as one line naming the address and what to change. */

@@ -24,7 +24,8 @@ export function statusesBefore(to: CommunicationStatus): CommunicationStatus[] {
   return COMMUNICATION_STATUSES.filter((from) => canMove(from, to));
 }
 
-export type RowAction = 'view' | 'edit' | 'delete' | 'cancel';
+export const ROW_ACTIONS = ['view', 'edit', 'delete', 'cancel'] as const;
+export type RowAction = (typeof ROW_ACTIONS)[number];
 
 /** The list's row menu: View always; Edit and Delete for drafts; Cancel while In Progress. */
 export function actionsFor(status: CommunicationStatus): RowAction[] {

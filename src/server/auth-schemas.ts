@@ -88,3 +88,32 @@ export const idParams = {
 export const emailField = { type: 'string', minLength: 3, maxLength: 254 } as const;
 export const passwordField = { type: 'string', minLength: 1, maxLength: 256 } as const;
 export const nameField = { type: 'string', minLength: 1, maxLength: 100 } as const;
+
+export const signInBody = {
+  type: 'object',
+  properties: { email: emailField, password: passwordField },
+  required: ['email', 'password'],
+  additionalProperties: false,
+} as const;
+
+export const setupBody = {
+  type: 'object',
+  properties: { token: { type: 'string', minLength: 1, maxLength: 200 }, email: emailField, firstName: nameField, lastName: nameField, password: passwordField },
+  required: ['token', 'email', 'firstName', 'lastName', 'password'],
+  additionalProperties: false,
+} as const;
+
+export const setupQuery = {
+  type: 'object',
+  properties: { token: { type: 'string', maxLength: 200 } },
+  required: ['token'],
+} as const;
+
+/** The setup link's state, for the page at the link: usable until `expiresAt`. */
+export const setupLinkSchema = {
+  type: 'object',
+  properties: { expiresAt: isoTime },
+  required: ['expiresAt'],
+} as const;
+
+export const setupAnswer = { type: 'object', properties: { user: userSchema }, required: ['user'] } as const;

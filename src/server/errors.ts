@@ -4,6 +4,7 @@ import { maxHeaderSize, STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify';
 import { CrierError, httpStatusFor, type ErrorCode } from '../domain/errors.js';
+import { wantsUiPage } from './web-ui.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -35,6 +36,7 @@ const PLUGIN_ERROR_CODES: Record<number, ErrorCode> = {
 
 export function installErrorHandling(app: FastifyInstance): void {
   app.setNotFoundHandler((request, reply) => {
+    if (wantsUiPage(request)) return reply.sendWebApp();
     void reply.status(404).send(errorBody('not_found', `No route for ${request.method} ${request.url}`));
   });
 

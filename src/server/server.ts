@@ -15,7 +15,6 @@ import { communicationRoutes } from './routes/communications.js';
 import { recipientRoutes } from './routes/recipients.js';
 import { docsRoutes } from './routes/docs.js';
 import { healthRoutes } from './routes/health.js';
-import { homeRoutes } from './routes/home.js';
 import { outcomeRoutes } from './routes/outcomes.js';
 import { providerRoutes } from './routes/providers.js';
 import { sessionRoutes } from './routes/session.js';
@@ -27,6 +26,7 @@ import { webhookRoutes } from './routes/webhooks.js';
 import { unsubscribeRoutes } from './routes/unsubscribe.js';
 import { userRoutes } from './routes/users.js';
 import { suppressionRoutes } from './routes/suppressions.js';
+import { installWebUi } from './web-ui.js';
 
 /**
  * Who may call a route: 'public' (health checks; webhooks, which verify signatures instead), or
@@ -56,7 +56,6 @@ function requireAccess(server: FastifyInstance): void {
 
 /** Every route module, in one list: the server registers exactly these. */
 const ROUTES: ((server: FastifyInstance, app: App) => void)[] = [
-  homeRoutes,
   healthRoutes,
   accountRoutes,
   sessionRoutes,
@@ -76,7 +75,12 @@ const ROUTES: ((server: FastifyInstance, app: App) => void)[] = [
   webhookRoutes,
 ];
 
-export async function buildServer(app: App): Promise<FastifyInstance> {
+export interface ServerOptions {
+  /** The built web UI (web-bundle.ts) to serve at /; without it, / says there is none. */
+  webBundle?: string;
+}
+
+export async function buildServer(app: App, options: ServerOptions = {}): Promise<FastifyInstance> {
   const server = Fastify({
     loggerInstance: app.logger as FastifyBaseLogger,
     // JSON bodies are small; CSV uploads are streamed and limited by the import settings.
@@ -113,6 +117,7 @@ export async function buildServer(app: App): Promise<FastifyInstance> {
     requests.inc({ method: request.method, route: request.routeOptions.url ?? 'unmatched', status: reply.statusCode });
   });
 
+  await installWebUi(server, options.webBundle);
   for (const register of ROUTES) register(server, app);
   return server;
 }

@@ -36,6 +36,8 @@ export interface CommunicationListRow {
   messagesTotal: number;
   /** Sent out of all messages, 0 to 1; null while there are no messages. */
   sendRate: number | null;
+  /** Messages handed over per second over the last minute while In Progress; null otherwise. */
+  ratePerSecond: number | null;
   deliveryErrors: number;
   deliveryDate: string | null;
   sentBy: { firstName: string; lastName: string } | null;
@@ -85,6 +87,7 @@ export function toListRow(row: CommunicationRow): CommunicationListRow {
     messagesSent: sent,
     messagesTotal: total,
     sendRate: total === 0 ? null : sent / total,
+    ratePerSecond: null,
     deliveryErrors: Number(row.delivery_errors),
     deliveryDate: iso(row.send_started_at),
     sentBy: row.sent_by_first_name === null ? null : { firstName: row.sent_by_first_name, lastName: row.sent_by_last_name ?? '' },
@@ -114,14 +117,25 @@ export class CommunicationsService {
       page: query.page,
       pageSize: query.pageSize,
     });
-    return { items: rows.map(toListRow), page: query.page, pageSize: query.pageSize, total };
+    // Only the rows In Progress carry a rate: one short read of the progress samples each.
+    const now = this.now();
+    const items = await Promise.all(
+      rows.map(async (row) => {
+        const listed = toListRow(row);
+        const progress = await readProgress(store.db, row, now);
+        return progress ? { ...listed, ratePerSecond: progress.ratePerSecond } : listed;
+      }),
+    );
+    return { items, page: query.page, pageSize: query.pageSize, total };
   }
 
   async get(id: number): Promise<CommunicationView> {
     const row = await findCommunication(this.deps.store.db, id);
     if (!row) throw notFound(id);
+    const progress = await readProgress(this.deps.store.db, row, this.now());
     return {
       ...toListRow(row),
+      ratePerSecond: progress?.ratePerSecond ?? null,
       step: row.step,
       version: Number(row.version),
       templateId: row.template_id === null ? null : Number(row.template_id),
@@ -136,7 +150,7 @@ export class CommunicationsService {
         deliveryErrors: Number(row.delivery_errors),
       },
       waitReason: row.wait_reason,
-      progress: await readProgress(this.deps.store.db, row, this.now()),
+      progress,
       finishedAt: iso(row.finished_at),
       createdAt: iso(row.created_at)!,
       updatedAt: iso(row.updated_at)!,

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import type { Actor } from '../domain/actor.js';
 import { CrierError } from '../domain/errors.js';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../domain/outcomes.js';
 import type { SqlExec } from '../store/engine/sql-exec.js';
 import {
   awaitingReportsCount,
@@ -12,11 +13,13 @@ import {
   deliveryPage,
   failuresPage,
   MESSAGE_TYPES,
+  outcomeSamples,
   type DeliveryFilter,
   type DeliveryRow,
   type FailureCursor,
   type FailureRow,
 } from '../store/outcomes.queries.js';
+import { countsOf } from '../store/engine/counts.sql.js';
 import { communicationStatus } from '../store/recipients.queries.js';
 import { createResendDraft } from '../store/resend.queries.js';
 import type { Store } from '../store/store.js';
@@ -50,6 +53,20 @@ export interface FailureItem {
   receivedNothing: boolean;
 }
 
+/** The outcome counts of a communication at one moment. */
+export interface OutcomePoint {
+  at: string;
+  /** Handed to providers so far. */
+  sent: number;
+  delivered: number;
+  deliveryErrors: number;
+}
+
+export interface Timeline {
+  /** The progress samples kept (the last ten minutes of the send, one every few seconds), then the counts now. */
+  points: OutcomePoint[];
+}
+
 export interface CursorPage<T> {
   items: T[];
   /** Pass back as `cursor` for the next page; null on the last page. */
@@ -58,8 +75,7 @@ export interface CursorPage<T> {
   page?: number;
 }
 
-export const DEFAULT_PAGE_SIZE = 50;
-export const MAX_PAGE_SIZE = 500;
+export { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE };
 
 const deliveriesQuery = z.object({
   type: z.enum(MESSAGE_TYPES).optional(),
@@ -148,6 +164,16 @@ export class OutcomesService {
   async awaitingReports(id: number): Promise<number> {
     await this.assertExists(id);
     return awaitingReportsCount(this.deps.exec, id);
+  }
+
+  /** Delivery outcomes over time: the progress samples kept, oldest first, and the counts now. */
+  async timeline(id: number): Promise<Timeline> {
+    await this.assertExists(id);
+    const samples = await outcomeSamples(this.deps.store.db, id);
+    const now = (await countsOf(this.deps.exec, [id])).get(id)!;
+    const points = samples.map((s) => ({ at: iso(s.at)!, sent: s.sent, delivered: s.delivered, deliveryErrors: s.delivery_errors }));
+    points.push({ at: iso(this.deps.now?.() ?? Date.now())!, sent: now.sent, delivered: now.delivered, deliveryErrors: now.deliveryErrors });
+    return { points };
   }
 
   /** The deliveries as CSV chunks (checked before the first chunk, so a bad id is a clean 404). */

@@ -7,10 +7,9 @@ import type { DeliveryState } from '../domain/message.js';
 import type { ProgressSample } from '../domain/progress.js';
 import type { SqlExec } from './engine/sql-exec.js';
 import type { Db } from './store.js';
+import { DELIVERY_STATES, MESSAGE_TYPES, type MessageType } from '../domain/outcomes.js';
 
-export const MESSAGE_TYPES = ['email', 'sms'] as const;
-export type MessageType = (typeof MESSAGE_TYPES)[number];
-export const DELIVERY_STATES = ['delivered', 'failed', 'in_progress', 'no_report'] as const satisfies readonly DeliveryState[];
+export { DELIVERY_STATES, MESSAGE_TYPES, type MessageType };
 
 export interface DeliveryFilter {
   type?: MessageType;
@@ -176,6 +175,24 @@ export async function oldestSampleSince(db: Db, communicationId: number, since: 
     .limit(1)
     .executeTakeFirst();
   return row ? { at: Number(row.at), sent: Number(row.sent) } : null;
+}
+
+export interface OutcomeSampleRow {
+  at: number;
+  sent: number;
+  delivered: number;
+  delivery_errors: number;
+}
+
+/** Every progress sample kept for a communication (the last ten minutes of its send), oldest first: one primary key range. */
+export async function outcomeSamples(db: Db, communicationId: number): Promise<OutcomeSampleRow[]> {
+  const rows = await db
+    .selectFrom('send_progress')
+    .select(['at', 'sent', 'delivered', 'delivery_errors'])
+    .where('communication_id', '=', communicationId)
+    .orderBy('at')
+    .execute();
+  return rows.map((r) => ({ at: Number(r.at), sent: Number(r.sent), delivered: Number(r.delivered), delivery_errors: Number(r.delivery_errors) }));
 }
 
 /**

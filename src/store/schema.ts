@@ -237,6 +237,9 @@ export interface SendProgressTable {
   communication_id: number;
   at: number;
   sent: number;
+  /** Delivered and delivery errors at that moment (migration 0017; 0 in older samples). */
+  delivered: Generated<number>;
+  delivery_errors: Generated<number>;
 }
 
 export interface CrierSecretsTable {

@@ -31,13 +31,20 @@ describeEachDialect('setup link', (ctx) => {
     const spare = (await t.app.auth.setup.openLinkIfNeeded())!;
     const token = tokenOf(link.url);
 
+    // The link's page (the web UI's form) answers the link's state as its status; the form
+    // reads the same, with the reason, from GET /api/setup.
     const wrong = await t.server.inject({ url: '/setup?token=wrong' });
     expect(wrong.statusCode).toBe(403);
-    expect(wrong.json().error.code).toBe('setup_token_invalid');
+    expect(wrong.headers['content-type']).toMatch(/text\/html/);
+    const wrongJson = await t.server.inject({ url: '/api/setup?token=wrong' });
+    expect(wrongJson.statusCode).toBe(403);
+    expect(wrongJson.json().error.code).toBe('setup_token_invalid');
     const page = await t.server.inject({ url: `/setup?token=${token}` });
     expect(page.statusCode).toBe(200);
     expect(page.headers['content-type']).toMatch(/text\/html/);
     expect(page.body).not.toContain(token);
+    const state = await t.server.inject({ url: `/api/setup?token=${token}` });
+    expect(state.json()).toEqual({ expiresAt: new Date(link.expiresAt).toISOString() });
 
     const weak = await t.server.inject({ method: 'POST', url: '/api/setup', payload: { ...admin, token, password: 'short' } });
     expect(weak.statusCode).toBe(400);
@@ -52,7 +59,12 @@ describeEachDialect('setup link', (ctx) => {
       expect(res.statusCode).toBe(409);
       expect(res.json().error.code).toBe('setup_done');
     }
-    expect((await t.server.inject({ url: `/setup?token=${token}` })).statusCode).toBe(409);
+    const used = await t.server.inject({ url: `/setup?token=${token}` });
+    expect(used.statusCode).toBe(409);
+    expect(used.headers['content-type']).toMatch(/text\/html/);
+    const usedJson = await t.server.inject({ url: `/api/setup?token=${token}` });
+    expect(usedJson.statusCode).toBe(409);
+    expect(usedJson.json().error.code).toBe('setup_done');
     expect(await t.app.auth.setup.openLinkIfNeeded()).toBeNull();
     const users = await ctx.store().db.selectFrom('users').select('role').execute();
     expect(users).toEqual([{ role: 'admin' }]);

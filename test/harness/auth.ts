@@ -43,13 +43,13 @@ export interface AuthTestServer {
 
 export async function startAuthServer(
   databaseUrl: string,
-  options: { env?: Record<string, string>; clock?: FakeClock; logger?: Logger } = {},
+  options: { env?: Record<string, string>; clock?: FakeClock; logger?: Logger; webBundle?: string } = {},
 ): Promise<AuthTestServer> {
   const clock = options.clock ?? new FakeClock();
   const config = loadConfig({ env: { DATABASE_URL: databaseUrl, CRIER_LOG_LEVEL: 'silent', CRIER_METRICS: 'false', ...options.env } });
   const hasher = countingHasher();
   const app = await createApp(config, { now: clock.now, hasher, logger: options.logger });
-  const server = await buildServer(app);
+  const server = await buildServer(app, { webBundle: options.webBundle });
   await server.ready();
   return {
     app,

@@ -8,15 +8,20 @@ import type { RouteAccess } from '../../src/server/auth.js';
 import { bearer, createToken, createUser, startAuthServer, type AuthTestServer } from '../harness/auth.js';
 import { describeEachDialect } from '../harness/dialects.js';
 
-/** The only routes anyone may call: probes, the docs, signing in, the first-admin setup and unsubscribe links. */
+/**
+ * The only routes anyone may call: probes, the docs, signing in, the first-admin setup and
+ * unsubscribe links, and the web UI's page and assets (which reveal nothing but the UI's code).
+ */
 const PUBLIC = new Set([
   'GET /',
+  'GET /assets/:file',
   'GET /healthz',
   'GET /readyz',
   'GET /metrics',
   'GET /api/docs',
   'GET /setup',
   'POST /api/session',
+  'GET /api/setup',
   'POST /api/setup',
   'GET /unsubscribe/:token',
   'POST /unsubscribe/:token',

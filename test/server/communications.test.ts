@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { uuidFor } from '../harness/accounts.js';
 import { describeEachDialect } from '../harness/dialects.js';
+import { FakeClock } from '../harness/auth.js';
 import { startTestServer, type TestServer } from '../harness/server.js';
 
 const outage = {
@@ -98,6 +99,7 @@ describeEachDialect('communications API', (ctx) => {
       messagesSent: 0,
       messagesTotal: 0,
       sendRate: null,
+      ratePerSecond: null,
       deliveryErrors: 0,
       deliveryDate: null,
       sentBy: null,
@@ -108,6 +110,27 @@ describeEachDialect('communications API', (ctx) => {
     expect(inProgress.items.every((r: { status: string }) => r.status === 'in_progress')).toBe(true);
     expect(inProgress.total).toBeGreaterThan(0);
     expect((await json('GET', '/api/communications?status=sent')).status).toBe(400);
+  });
+
+  it('gives the rows In Progress their send rate (messages a second over the last minute), and no other row one', async () => {
+    const sending = (await json('POST', '/api/communications', { name: 'Sending now' })).body;
+    const db = t.app.store.db;
+    const at = new FakeClock().now();
+    await db.updateTable('communications').set({ status: 'in_progress', send_started_at: at - 30_000 }).where('id', '=', sending.id).execute();
+    await db.insertInto('communication_counts').values({ communication_id: sending.id, shard: 0, messages_total: 100, messages_sent: 40 }).execute();
+    // The sender's sample of 30 s ago said 10 sent: 30 more since, 1 a second.
+    await db.insertInto('send_progress').values({ communication_id: sending.id, at: at - 30_000, sent: 10 }).execute();
+    // Read by a server whose clock is `at`.
+    const reader = await startTestServer(ctx.url(), { clock: new FakeClock(at) });
+    const list = await reader.inject({ url: '/api/communications?pageSize=200' });
+    const view = await reader.inject({ url: `/api/communications/${sending.id}` });
+    await reader.close();
+    const rows = list.json().items as { id: number; status: string; ratePerSecond: number | null }[];
+    const row = rows.find((r) => r.id === sending.id)!;
+    expect(row.ratePerSecond).toBeGreaterThan(0.9);
+    expect(row.ratePerSecond).toBeLessThan(1.1);
+    expect(rows.filter((r) => r.status !== 'in_progress').every((r) => r.ratePerSecond === null)).toBe(true);
+    expect(view.json().ratePerSecond).toBe(row.ratePerSecond);
   });
 
   it('reviews: messages per channel and language, who gets nothing and why, warnings', async () => {

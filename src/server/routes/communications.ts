@@ -3,6 +3,8 @@ import type { FastifyInstance } from 'fastify';
 import type { App } from '../../app.js';
 import { COMMUNICATION_STATUSES, WIZARD_STEPS } from '../../domain/communication.js';
 import { idParams } from '../auth-schemas.js';
+import { communicationViewSchema, previewAnswer, previewQuery } from '../communication-view-schemas.js';
+import { communicationListPage, communicationListQuery } from '../communications-schemas.js';
 import { contentProperties } from '../content-schemas.js';
 import { RenderSlots } from '../render-slots.js';
 
@@ -20,16 +22,8 @@ export function communicationRoutes(server: FastifyInstance, app: App): void {
         summary: 'The list of communications, newest first',
         description: `status: one or more of ${COMMUNICATION_STATUSES.join(', ')} (comma-separated); q searches names`,
         tags,
-        querystring: {
-          type: 'object',
-          properties: {
-            status: { type: 'string', maxLength: 100 },
-            q: { type: 'string', maxLength: 200 },
-            page: { type: 'integer', minimum: 1, default: 1 },
-            pageSize: { type: 'integer', minimum: 1, maximum: 200, default: 25 },
-          },
-          additionalProperties: false,
-        },
+        querystring: communicationListQuery,
+        response: { 200: communicationListPage },
       },
     },
     async (request) => app.communications.list(request.query),
@@ -55,7 +49,7 @@ export function communicationRoutes(server: FastifyInstance, app: App): void {
 
   server.get<{ Params: { id: number } }>(
     '/api/communications/:id',
-    { config: { access: 'viewer' }, schema: { summary: 'One communication', tags, params: idParams } },
+    { config: { access: 'viewer' }, schema: { summary: 'One communication', tags, params: idParams, response: { 200: communicationViewSchema } } },
     async (request) => app.communications.get(request.params.id),
   );
 
@@ -109,11 +103,8 @@ export function communicationRoutes(server: FastifyInstance, app: App): void {
         summary: 'The message rendered for one account (or the built-in sample account)',
         tags,
         params: idParams,
-        querystring: {
-          type: 'object',
-          properties: { type: { type: 'string', enum: ['email', 'sms'] }, language: { type: 'string' }, accountId: { type: 'string' } },
-          additionalProperties: false,
-        },
+        querystring: previewQuery,
+        response: { 200: previewAnswer },
       },
     },
     async (request, reply) => renders.run(request.actor!, reply, () => app.preview.preview(request.params.id, request.query)),

@@ -3,21 +3,19 @@
 import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { App } from '../../app.js';
-import { DELIVERY_STATES, MESSAGE_TYPES } from '../../store/outcomes.queries.js';
-import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../../services/outcomes.service.js';
 import { idParams } from '../auth-schemas.js';
+import { communicationViewSchema } from '../communication-view-schemas.js';
+import {
+  deliveriesCsvQuery,
+  deliveriesPage,
+  deliveriesQuery,
+  failuresPage,
+  failuresQuery,
+  resendBody,
+  timelineAnswer,
+} from '../outcomes-schemas.js';
 
 const tags = ['outcomes'];
-
-const filterProperties = {
-  type: { type: 'string', enum: [...MESSAGE_TYPES] },
-  status: { type: 'string', enum: [...DELIVERY_STATES] },
-} as const;
-
-const pageProperties = {
-  cursor: { type: 'string', maxLength: 200, description: 'nextCursor of the previous page' },
-  limit: { type: 'integer', minimum: 1, maximum: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE },
-} as const;
 
 type Filter = { type?: string; status?: string };
 
@@ -39,14 +37,25 @@ export function outcomeRoutes(server: FastifyInstance, app: App): void {
           'Keyset pages: pass nextCursor back as cursor. page= (1-based) also works, by offset: slower on deep pages of large communications.',
         tags,
         params: idParams,
-        querystring: {
-          type: 'object',
-          properties: { ...filterProperties, ...pageProperties, page: { type: 'integer', minimum: 1 } },
-          additionalProperties: false,
-        },
+        querystring: deliveriesQuery,
+        response: { 200: deliveriesPage },
       },
     },
     async (request) => app.outcomes.deliveries(request.params.id, request.query),
+  );
+
+  server.get<{ Params: { id: number } }>(
+    '/api/communications/:id/timeline',
+    {
+      config: { access: 'viewer' },
+      schema: {
+        summary: 'Delivery outcomes over time: sent, delivered and delivery errors at each progress sample (the last ten minutes of the send), then now',
+        tags,
+        params: idParams,
+        response: { 200: timelineAnswer },
+      },
+    },
+    async (request) => app.outcomes.timeline(request.params.id),
   );
 
   server.get<{ Params: { id: number }; Querystring: Filter }>(
@@ -57,7 +66,7 @@ export function outcomeRoutes(server: FastifyInstance, app: App): void {
         summary: 'Account delivery status as CSV: every row of the filter, streamed',
         tags,
         params: idParams,
-        querystring: { type: 'object', properties: filterProperties, additionalProperties: false },
+        querystring: deliveriesCsvQuery,
       },
     },
     async (request, reply) =>
@@ -72,7 +81,8 @@ export function outcomeRoutes(server: FastifyInstance, app: App): void {
         summary: 'Send failures: each message that could not be sent, by account; accounts that received nothing are marked',
         tags,
         params: idParams,
-        querystring: { type: 'object', properties: pageProperties, additionalProperties: false },
+        querystring: failuresQuery,
+        response: { 200: failuresPage },
       },
     },
     async (request) => app.outcomes.failures(request.params.id, request.query),
@@ -107,12 +117,8 @@ export function outcomeRoutes(server: FastifyInstance, app: App): void {
         summary: 'A new draft with the same content, for the accounts that received nothing (or every account with a failure)',
         tags,
         params: idParams,
-        body: {
-          type: 'object',
-          properties: { scope: { type: 'string', enum: ['received-nothing', 'all-failures'] } },
-          required: ['scope'],
-          additionalProperties: false,
-        },
+        body: resendBody,
+        response: { 201: communicationViewSchema },
       },
     },
     async (request, reply) => reply.status(201).send(await app.outcomes.resend(request.params.id, request.body, request.actor!)),

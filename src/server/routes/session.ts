@@ -3,7 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { App } from '../../app.js';
 import { clearSessionCookie, SESSION_COOKIE, setSessionCookie } from '../auth.js';
-import { emailField, passwordField, sessionSchema } from '../auth-schemas.js';
+import { sessionSchema, signInBody } from '../auth-schemas.js';
 
 export function sessionRoutes(server: FastifyInstance, app: App): void {
   server.post<{ Body: { email: string; password: string } }>(
@@ -13,12 +13,7 @@ export function sessionRoutes(server: FastifyInstance, app: App): void {
       schema: {
         summary: 'Sign in: sets the session cookie and answers the CSRF token',
         tags: ['session'],
-        body: {
-          type: 'object',
-          properties: { email: emailField, password: passwordField },
-          required: ['email', 'password'],
-          additionalProperties: false,
-        },
+        body: signInBody,
         response: { 200: sessionSchema },
       },
     },

@@ -1,8 +1,11 @@
-// The one-time setup link: GET /setup is where the link printed by `crier serve` lands (the web
-// UI will put its form there); POST /api/setup creates the first admin.
+// The one-time setup link: GET /setup is where the link printed by `crier serve` lands, the web
+// UI's form (answered with the link's state as its status: 403 for a bad link, 409 once an admin
+// exists, so the page and a script agree); GET /api/setup tells the form the same in JSON;
+// POST /api/setup creates the first admin.
 import type { FastifyInstance } from 'fastify';
 import type { App } from '../../app.js';
-import { emailField, nameField, passwordField, userSchema } from '../auth-schemas.js';
+import { CrierError } from '../../domain/errors.js';
+import { setupAnswer, setupBody, setupLinkSchema, setupQuery } from '../auth-schemas.js';
 
 interface SetupBody {
   token: string;
@@ -12,21 +15,43 @@ interface SetupBody {
   password: string;
 }
 
+const tags = ['setup'];
+
 export function setupRoutes(server: FastifyInstance, app: App): void {
   server.get<{ Querystring: { token: string } }>(
     '/setup',
     {
       // The request log keeps no working setup token: src/log-redaction.ts replaces `token=`.
       config: { access: 'public' },
-      schema: {
-        summary: 'Landing page of the setup link',
-        tags: ['setup'],
-        querystring: { type: 'object', properties: { token: { type: 'string', maxLength: 200 } }, required: ['token'] },
-      },
+      schema: { summary: 'Landing page of the setup link: the form that creates the first admin', tags, querystring: setupQuery },
     },
     async (request, reply) => {
+      try {
+        await app.auth.setup.check(request.query.token);
+        return reply.sendWebApp(200);
+      } catch (err) {
+        if (err instanceof CrierError && (err.code === 'setup_done' || err.code === 'setup_token_invalid')) {
+          return reply.sendWebApp(err.code === 'setup_done' ? 409 : 403);
+        }
+        throw err;
+      }
+    },
+  );
+
+  server.get<{ Querystring: { token: string } }>(
+    '/api/setup',
+    {
+      config: { access: 'public', rateLimit: { max: app.config.auth.signInsPerMinute, timeWindow: 60_000 } },
+      schema: {
+        summary: 'Whether the setup link still works (403 setup_token_invalid, 409 setup_done), and until when',
+        tags,
+        querystring: setupQuery,
+        response: { 200: setupLinkSchema },
+      },
+    },
+    async (request) => {
       const { expiresAt } = await app.auth.setup.check(request.query.token);
-      return reply.type('text/html; charset=utf-8').send(setupPage(app.config.publicUrl, new Date(expiresAt).toISOString()));
+      return { expiresAt: new Date(expiresAt).toISOString() };
     },
   );
 
@@ -36,14 +61,9 @@ export function setupRoutes(server: FastifyInstance, app: App): void {
       config: { access: 'public', rateLimit: { max: app.config.auth.signInsPerMinute, timeWindow: 60_000 } },
       schema: {
         summary: 'Create the first admin with the setup link (refused once any user exists)',
-        tags: ['setup'],
-        body: {
-          type: 'object',
-          properties: { token: { type: 'string', minLength: 1, maxLength: 200 }, email: emailField, firstName: nameField, lastName: nameField, password: passwordField },
-          required: ['token', 'email', 'firstName', 'lastName', 'password'],
-          additionalProperties: false,
-        },
-        response: { 201: { type: 'object', properties: { user: userSchema } } },
+        tags,
+        body: setupBody,
+        response: { 201: setupAnswer },
       },
     },
     async (request, reply) => {
@@ -51,18 +71,4 @@ export function setupRoutes(server: FastifyInstance, app: App): void {
       return reply.status(201).send({ user });
     },
   );
-}
-
-/** A plain page until the web UI takes this path over: it says what to send, not the token. */
-function setupPage(publicUrl: string, expiresAt: string): string {
-  const api = `${publicUrl.replace(/\/$/, '')}/api/setup`;
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Set up Crier</title></head>
-<body>
-<h1>Set up Crier</h1>
-<p>This link creates the first admin. It works once, until ${expiresAt}.</p>
-<p>Send the token from this page's address with the admin's details:</p>
-<pre>curl -X POST ${api} -H 'content-type: application/json' \\
-  -d '{"token": "…", "email": "you@example.com", "firstName": "…", "lastName": "…", "password": "at least 12 characters"}'</pre>
-</body></html>`;
 }

@@ -269,11 +269,16 @@ export async function reapExpiredLeases(exec: SqlExec, now: number): Promise<num
   return result.returned;
 }
 
-/** A sample of a communication's sent count (kept ten minutes), from which the API reads the send rate. */
+/**
+ * A sample of a communication's sent, delivered and delivery-error counts (kept ten minutes): the
+ * API reads the send rate and the chart of delivery outcomes over time from them.
+ */
 export async function recordProgressSample(exec: SqlExec, communicationId: number, now: number): Promise<void> {
   await exec.transaction(async (tx) => {
     await tx.run(
-      `INSERT INTO send_progress (communication_id, at, sent) SELECT c.id, ?, ${countSql('messages_sent', 'c')} FROM communications c WHERE c.id = ?
+      `INSERT INTO send_progress (communication_id, at, sent, delivered, delivery_errors)
+       SELECT c.id, ?, ${countSql('messages_sent', 'c')}, ${countSql('messages_delivered', 'c')}, ${countSql('delivery_errors', 'c')}
+       FROM communications c WHERE c.id = ?
        ON CONFLICT (communication_id, at) DO NOTHING`,
       [now, communicationId],
     );

@@ -16,6 +16,7 @@ import * as deliveryEventsLean from './0013-delivery-events-lean.js';
 import * as deliveryEventKeys from './0014-delivery-event-keys.js';
 import * as signInThrottle from './0015-sign-in-throttle.js';
 import * as reportEventKey from './0016-report-event-key.js';
+import * as progressOutcomes from './0017-progress-outcomes.js';
 
 export const migrations: Record<string, Migration> = {
   '0001-initial': initial,
@@ -34,4 +35,5 @@ export const migrations: Record<string, Migration> = {
   '0014-delivery-event-keys': deliveryEventKeys,
   '0015-sign-in-throttle': signInThrottle,
   '0016-report-event-key': reportEventKey,
+  '0017-progress-outcomes': progressOutcomes,
 };
