@@ -7,6 +7,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { draft, failedSend, finished, importAccounts, importBouncing, send, statusOf, until } from './data.js';
 import { ADMIN, createUser, expectAccessible, firstAdmin, launchBrowser, screenshot, signIn, startCrier, type Api, type Crier, type Person } from './harness.js';
 
+/** The row menu open and done fading in (a screenshot taken sooner shows it half transparent). */
+const menuShown = (page: Page) =>
+  expect
+    .poll(() => page.getByRole('menu').evaluate((menu) => (globalThis as unknown as { getComputedStyle(e: unknown): { opacity: string } }).getComputedStyle(menu).opacity))
+    .toBe('1');
+
 const SENDER: Person = { email: 'sam@example.com', password: 'sender password 1', firstName: 'Sam', lastName: 'Sender' };
 const VIEWER: Person = { email: 'vic@example.com', password: 'viewer password 1', firstName: 'Vic', lastName: 'Viewer' };
 
@@ -133,11 +139,14 @@ describe('the communications list', () => {
     await openList(page, SENDER);
     expect((await cells(rowOf(page, NAMES.toCancel)))[1]).toBe('In Progress');
     await page.getByRole('button', { name: `Actions for ${NAMES.toCancel}` }).click();
+    await menuShown(page);
+    await screenshot(page, 'communications-menu-in-progress');
     await page.getByRole('menuitem', { name: 'Cancel' }).click();
     const dialog = page.getByRole('dialog');
     await expect.poll(() => dialog.innerText()).toMatch(/cannot be undone/);
     await page.getByRole('menu').waitFor({ state: 'detached' });
     await expectAccessible(page, 'the cancel confirmation');
+    await screenshot(page, 'communications-cancel-confirmation');
     await dialog.getByRole('button', { name: 'Cancel the communication' }).click();
     await dialog.waitFor({ state: 'hidden' });
     await expect.poll(async () => (await cells(rowOf(page, NAMES.toCancel)))[1]).toBe('Cancelled');
@@ -150,6 +159,8 @@ describe('the communications list', () => {
     const page = await browser.context.newPage();
     await openList(page, SENDER);
     await page.getByRole('button', { name: `Actions for ${NAMES.toDelete}` }).click();
+    await menuShown(page);
+    await screenshot(page, 'communications-menu-draft');
     await page.getByRole('menuitem', { name: 'Delete' }).click();
     const dialog = page.getByRole('dialog');
     await expect.poll(() => dialog.innerText()).toMatch(/Deleting a communication cannot be undone/);
