@@ -1,17 +1,17 @@
 // The ellipsis menu of one row: exactly the actions the communication's status allows (the API
 // says which: View always; Edit and Delete for drafts; Cancel while In Progress), less those the
 // user's role may not take (viewers only view). Delete and Cancel ask first: neither can be undone.
-import { ActionIcon, Alert, Button, Group, Menu, Modal, Stack, Text } from '@mantine/core';
+import { ActionIcon, Menu } from '@mantine/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link } from 'react-router';
 import { api } from '../../api/client';
 import type { AnswerOf } from '../../api/routes';
 import { useCan } from '../../session/session';
+import { ConfirmRisky, type Risky } from './ConfirmRisky';
 
 type Row = AnswerOf<'GET /api/communications'>['items'][number];
 type Action = Row['actions'][number];
-type Risky = 'delete' | 'cancel';
 
 export function RowMenu({ row }: { row: Row }) {
   const canChange = useCan('sender');
@@ -53,24 +53,8 @@ export function RowMenu({ row }: { row: Row }) {
   );
 }
 
-const WORDING: Record<Risky, { title: (name: string) => string; body: string; keep: string; go: string }> = {
-  delete: {
-    title: (name) => `Delete “${name}”?`,
-    body: 'The draft, its recipients and its content are deleted. Deleting a communication cannot be undone.',
-    keep: 'Keep the draft',
-    go: 'Delete',
-  },
-  cancel: {
-    title: (name) => `Cancel “${name}”?`,
-    body: 'Messages still waiting will not be sent; messages already sent stay sent, and those being handed over now are not affected. Cancelling a communication cannot be undone.',
-    keep: 'Keep sending',
-    go: 'Cancel the communication',
-  },
-};
-
 function Confirm({ row, action, onClose }: { row: Row; action: Risky; onClose: () => void }) {
   const queries = useQueryClient();
-  const words = WORDING[action];
   const run = useMutation({
     mutationFn: () =>
       action === 'delete'
@@ -81,26 +65,7 @@ function Confirm({ row, action, onClose }: { row: Row; action: Risky; onClose: (
       onClose();
     },
   });
-  return (
-    <Modal opened onClose={onClose} title={words.title(row.name)} centered closeButtonProps={{ 'aria-label': 'Close' }}>
-      <Stack>
-        <Text size="sm">{words.body}</Text>
-        {run.isError && (
-          <Alert color="red" role="alert">
-            {run.error.message}
-          </Alert>
-        )}
-        <Group justify="flex-end">
-          <Button variant="default" onClick={onClose}>
-            {words.keep}
-          </Button>
-          <Button color="red.9" loading={run.isPending} onClick={() => run.mutate()}>
-            {words.go}
-          </Button>
-        </Group>
-      </Stack>
-    </Modal>
-  );
+  return <ConfirmRisky action={action} name={row.name} pending={run.isPending} error={run.error} onConfirm={() => run.mutate()} onClose={onClose} />;
 }
 
 function Ellipsis() {
