@@ -7,6 +7,7 @@ import type { Config } from '../config.js';
 import type { AccountImportOptions, AccountImportReport } from '../import/accounts-import.js';
 import type { CsvSource } from '../import/csv-reader.js';
 import { apiClientFrom } from './api-client.js';
+import type { AnswerOf } from './api-routes.js';
 import { AccountsService } from '../services/accounts.service.js';
 import { withCliStore } from './cli-app.js';
 import { inputFile } from './input-file.js';
@@ -26,10 +27,7 @@ export function registerAccountCommands(program: Command): void {
       // With --api/--token (or CRIER_API_URL/CRIER_API_TOKEN) the server imports, as the token's user.
       const api = apiClientFrom(global);
       const report = api
-        ? await api.request<AccountImportReport>('POST', `/api/accounts/import?allOrNothing=${options.allOrNothing === true}`, {
-            stream: csv(),
-            contentType: 'text/csv',
-          })
+        ? await api.call('POST /api/accounts/import', { query: { allOrNothing: options.allOrNothing === true }, csv: csv() })
         : await importHere(configFrom(global), csv(), { allOrNothing: options.allOrNothing, actor: CLI_ACTOR, expectedBytes: size });
       console.log(global.json ? JSON.stringify(report) : formatReport(file, report));
       if (report.rejectedRows > 0) process.exitCode = 1;
@@ -50,7 +48,8 @@ function importHere(config: Config, source: CsvSource, options: AccountImportOpt
   );
 }
 
-export function formatReport(file: string, r: AccountImportReport): string {
+/** The report as the server answers it (a local import's report is one too). */
+export function formatReport(file: string, r: AnswerOf<'POST /api/accounts/import'>): string {
   const n = (v: number) => v.toLocaleString('en-US');
   const lines = [
     `${file}: ${n(r.rowsRead)} rows read (delimiter ${JSON.stringify(r.delimiter)})`,

@@ -7,6 +7,7 @@
 //   const result = api ? await api.request('GET', '/api/…') : await withCliApp(config, (app) => …);
 import { Readable } from 'node:stream';
 import { CrierError, type ErrorCode } from '../domain/errors.js';
+import type { AnswerOf, CallOf, CliRoute } from './api-routes.js';
 
 export interface ApiTarget {
   /** Where the server is, e.g. https://crier.example.com */
@@ -38,6 +39,16 @@ export class ApiClient {
     private readonly target: ApiTarget,
     private readonly fetchImpl: typeof fetch = fetch,
   ) {}
+
+  /** Calls one route of api-routes.ts, with the request and answer its schemas define. */
+  call<K extends CliRoute>(route: K, request: CallOf<K>): Promise<AnswerOf<K>> {
+    const [method, template] = route.split(' ') as ['GET' | 'POST' | 'DELETE', string];
+    const { params, query, body, csv } = request as { params?: Record<string, unknown>; query?: Record<string, unknown>; body?: unknown; csv?: Readable };
+    const path = template.replace(/:(\w+)/g, (_, name: string) => encodeURIComponent(String(params?.[name])));
+    const search = new URLSearchParams(Object.entries(query ?? {}).flatMap(([k, v]): [string, string][] => (v === undefined ? [] : [[k, String(v)]])));
+    const target = search.size > 0 ? `${path}?${search.toString()}` : path;
+    return this.request<AnswerOf<K>>(method, target, csv ? { stream: csv, contentType: 'text/csv' } : body === undefined ? undefined : { json: body });
+  }
 
   /** Sends one request; answers the parsed JSON, or throws the server's error as a CrierError. */
   async request<T>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, body?: RequestBody): Promise<T> {

@@ -17,7 +17,7 @@ export function registerProviderCommands(program: Command): void {
       const global = program.opts<GlobalOptions>();
       const api = apiClientFrom(global);
       const status = api
-        ? await api.request<ProvidersStatus>('GET', '/api/providers?refresh=true')
+        ? await api.call('GET /api/providers', { query: { refresh: true } })
         : await withCliApp(configFrom(global), (app) => app.providerStatus.status({ refresh: true }));
       console.log(global.json ? JSON.stringify(status) : formatProviders(status));
       if (status.channels.some((c) => !c.credentials.ok)) process.exitCode = 1;

@@ -55,9 +55,8 @@ export function registerSuppressionCommands(program: Command): void {
         page: positive('--page', options.page),
         pageSize: positive('--page-size', options.pageSize),
       };
-      const query = new URLSearchParams(Object.entries(filter).map(([k, v]): [string, string] => [k, String(v)]));
       const page = await run(
-        (api) => api.request<Page<SuppressionView>>('GET', `/api/suppressions?${query.toString()}`),
+        (api) => api.call('GET /api/suppressions', { query: filter }),
         (service) => service.list(filter),
       );
       console.log(json() ? JSON.stringify(page) : formatList(page));
@@ -79,7 +78,7 @@ export function registerSuppressionCommands(program: Command): void {
         reason: reasonOf(options.reason),
       };
       const added = await run(
-        (api) => api.request<SuppressionView>('POST', '/api/suppressions', { json: input }),
+        (api) => api.call('POST /api/suppressions', { body: input }),
         (service) => service.add(input, CLI_ACTOR),
       );
       console.log(json() ? JSON.stringify(added) : `Suppressed ${added.channel} ${added.address} (${added.reason}), id ${added.id}`);
@@ -92,7 +91,7 @@ export function registerSuppressionCommands(program: Command): void {
     .action(async (id: string) => {
       const n = positive('id', id);
       const lifted = await run(
-        (api) => api.request<SuppressionView>('DELETE', `/api/suppressions/${n}`),
+        (api) => api.call('DELETE /api/suppressions/:id', { params: { id: n } }),
         (service) => service.remove(n, CLI_ACTOR),
       );
       console.log(json() ? JSON.stringify(lifted) : `Lifted the ${lifted.reason} suppression of ${lifted.channel} ${lifted.address}`);
@@ -109,9 +108,8 @@ export function registerSuppressionCommands(program: Command): void {
       const fileName = basename(file);
       const defaultReason = options.reason === undefined ? undefined : reasonOf(options.reason);
       const csv = () => createReadStream(file, { highWaterMark: 256 * 1024 });
-      const query = new URLSearchParams({ acceptValid: String(options.acceptValid === true), fileName, ...(defaultReason ? { reason: defaultReason } : {}) });
       const report = await run(
-        (api) => api.request<SuppressionImportReport>('POST', `/api/suppressions/import?${query.toString()}`, { stream: csv(), contentType: 'text/csv' }),
+        (api) => api.call('POST /api/suppressions/import', { query: { acceptValid: options.acceptValid === true, fileName, ...(defaultReason ? { reason: defaultReason } : {}) }, csv: csv() }),
         (service) => service.import(csv(), { acceptValid: options.acceptValid === true, fileName, actor: CLI_ACTOR, ...(defaultReason ? { defaultReason } : {}) }),
       );
       console.log(json() ? JSON.stringify(report) : formatImport(file, report));

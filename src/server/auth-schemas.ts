@@ -71,6 +71,8 @@ export function pageOf<T extends object>(item: T) {
       pageSize: { type: 'integer' },
       total: { type: 'integer' },
     },
+    required: ['items', 'page', 'pageSize', 'total'],
+    additionalProperties: false,
   } as const;
 }
 

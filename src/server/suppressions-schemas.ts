@@ -17,6 +17,7 @@ export const suppressionSchema = {
     createdAt: { type: 'string', format: 'date-time' },
   },
   required: ['id', 'channel', 'address', 'reason', 'source', 'createdAt'],
+  additionalProperties: false,
 } as const;
 
 export const suppressionListQuery = {
@@ -59,6 +60,8 @@ export const suppressionImportQuery = {
 const rejection = {
   type: 'object',
   properties: { line: { type: 'integer' }, field: { type: 'string' }, value: { type: 'string' }, reason: { type: 'string' } },
+  required: ['line', 'field', 'value', 'reason'],
+  additionalProperties: false,
 } as const;
 
 export const suppressionImportReport = {
@@ -79,7 +82,11 @@ export const suppressionImportReport = {
         created: { type: 'string', nullable: true },
         ignored: { type: 'array', items: { type: 'string' } },
       },
+      required: ['address', 'reason', 'created', 'ignored'],
+      additionalProperties: false,
     },
     source: { type: 'string' },
   },
+  required: ['rowsRead', 'added', 'alreadySuppressed', 'duplicates', 'rejected', 'applied', 'delimiter', 'columns', 'source'],
+  additionalProperties: false,
 } as const;

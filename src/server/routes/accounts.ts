@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { App } from '../../app.js';
 import { CLI_ACTOR } from '../../domain/actor.js';
+import { accountImportQuery, accountImportReport } from '../accounts-schemas.js';
 import { csvStream } from '../csv-body.js';
 
 const pageQuery = {
@@ -20,11 +21,8 @@ export function accountRoutes(server: FastifyInstance, app: App): void {
     {
       config: { access: 'sender' },
       schema: {
-        querystring: {
-          type: 'object',
-          properties: { allOrNothing: { type: 'boolean', default: false } },
-          additionalProperties: false,
-        },
+        querystring: accountImportQuery,
+        response: { 200: accountImportReport },
       },
     },
     async (request) => {
