@@ -27,7 +27,8 @@ export function LiveProgress({ id, progress, messages }: { id: number; progress:
           <Text>{progress.etaSeconds === null ? 'Time left: not known yet' : `About ${duration(progress.etaSeconds)} left`}</Text>
         </Group>
         {progress.waitReason && (
-          <Alert color="yellow" title="Sending is waiting" role="status">
+          // The title in the text colour: yellow on the alert's pale yellow fails WCAG AA contrast.
+          <Alert color="yellow" title="Sending is waiting" role="status" styles={{ title: { color: 'var(--mantine-color-text)' } }}>
             {progress.waitReason}
           </Alert>
         )}
