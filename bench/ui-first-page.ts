@@ -6,7 +6,7 @@
 // list reads counters, not messages, so it has none).
 // Each page is opened once to warm up, then RUNS times, alternating the two; medians are quoted.
 // Usage: tsx bench/ui-first-page.ts [--messages N] [--runs N]
-import { existsSync, rmSync, copyFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
@@ -36,13 +36,11 @@ async function database(): Promise<{ path: string; big: number; small: number }>
       const big = await loadFixture(app.engine, { messages: MESSAGES, ...mix });
       const small = await loadFixture(app.engine, { messages: 1000, ...mix, accountBase: big.accounts });
       await app.auth.users.create({ ...PERSON, role: 'viewer' }, CLI_ACTOR);
-      const { writeFileSync } = await import('node:fs');
       writeFileSync(ids, JSON.stringify({ big: big.communicationId, small: small.communicationId }));
     } finally {
       await app.close();
     }
   }
-  const { readFileSync } = await import('node:fs');
   const path = join(OUT, 'ui-run.db');
   for (const suffix of ['', '-wal', '-shm']) rmSync(path + suffix, { force: true });
   copyFileSync(base, path);

@@ -2,9 +2,9 @@
 // typed from the very JSON schemas the server validates with and shapes its answers by
 // (src/server/*-schemas.ts), as the web UI's client is (web/src/api/routes.ts): one definition
 // of each, never a copy. To call another route, give it its schemas there, then add a line here.
-import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
 import type { accountImportQuery, accountImportReport } from '../server/accounts-schemas.js';
 import type { providersQuery, providersStatusSchema } from '../server/providers-schemas.js';
+import type { In, Out } from '../server/schema-types.js';
 import type {
   newSuppressionBody,
   suppressionIdParams,
@@ -15,21 +15,17 @@ import type {
   suppressionSchema,
 } from '../server/suppressions-schemas.js';
 
-/** What a caller sends: fields with a server-side default may be left out. */
-type In<S extends JSONSchema> = FromSchema<S, { keepDefaultedPropertiesOptional: true }>;
-/** What the server answers. */
-type Out<S extends JSONSchema> = FromSchema<S>;
 
 /** A body of CSV, streamed (account files may be gigabytes). */
-export const CSV = 'csv';
+type Csv = 'csv';
 
 export type CliRoutes = {
-  'POST /api/accounts/import': { query: In<typeof accountImportQuery>; body: typeof CSV; answer: Out<typeof accountImportReport> };
+  'POST /api/accounts/import': { query: In<typeof accountImportQuery>; body: Csv; answer: Out<typeof accountImportReport> };
   'GET /api/providers': { query: In<typeof providersQuery>; answer: Out<typeof providersStatusSchema> };
   'GET /api/suppressions': { query: In<typeof suppressionListQuery>; answer: Out<typeof suppressionPage> };
   'POST /api/suppressions': { body: In<typeof newSuppressionBody>; answer: Out<typeof suppressionSchema> };
   'DELETE /api/suppressions/:id': { params: In<typeof suppressionIdParams>; answer: Out<typeof suppressionSchema> };
-  'POST /api/suppressions/import': { query: In<typeof suppressionImportQuery>; body: typeof CSV; answer: Out<typeof suppressionImportReport> };
+  'POST /api/suppressions/import': { query: In<typeof suppressionImportQuery>; body: Csv; answer: Out<typeof suppressionImportReport> };
 };
 
 export type CliRoute = keyof CliRoutes;
@@ -40,7 +36,7 @@ export type CallOf<K extends CliRoute> = ([Part<K, 'params'>] extends [never] ? 
   ([Part<K, 'query'>] extends [never] ? { query?: undefined } : { query: Part<K, 'query'> }) &
   ([Part<K, 'body'>] extends [never]
     ? { body?: undefined }
-    : Part<K, 'body'> extends typeof CSV
+    : Part<K, 'body'> extends Csv
       ? { csv: NodeJS.ReadableStream }
       : { body: Part<K, 'body'> });
 

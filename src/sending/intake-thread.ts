@@ -30,6 +30,8 @@ interface Call {
 export class IntakeThread implements Pick<DeliveryStore, 'ingest'> {
   private worker: Worker | null = null;
   private readonly calls = new Map<number, Call>();
+  /** The calls not yet answered, for close() to wait for. */
+  private readonly unanswered = new Set<Promise<unknown>>();
   private nextId = 0;
   private closing = false;
 
@@ -39,10 +41,16 @@ export class IntakeThread implements Pick<DeliveryStore, 'ingest'> {
     if (this.closing) return Promise.reject(new Error('the delivery intake is closing'));
     const worker = this.worker ?? this.start();
     const id = ++this.nextId;
-    return new Promise((resolve, reject) => {
+    const answer = new Promise<EventResult[]>((resolve, reject) => {
       this.calls.set(id, { resolve, reject });
       worker.postMessage({ id, events, now } satisfies ToIntake);
     });
+    const settled: Promise<unknown> = answer.then(
+      () => this.unanswered.delete(settled),
+      () => this.unanswered.delete(settled),
+    );
+    this.unanswered.add(settled);
+    return answer;
   }
 
   /** Waits for the calls in flight, then stops the thread. */
@@ -50,7 +58,7 @@ export class IntakeThread implements Pick<DeliveryStore, 'ingest'> {
     this.closing = true;
     const worker = this.worker;
     if (!worker) return;
-    while (this.calls.size > 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    await Promise.all(this.unanswered);
     await worker.terminate();
   }
 

@@ -2,16 +2,12 @@
 // server validates with and shapes its answers by (src/server/*-schemas.ts). Imported as types
 // only: nothing of the server reaches the bundle. To call a new route, give it a schema there
 // (a response schema too: without one its answer is `unknown` here), then add a line below.
-import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
 import type { idParams, sessionSchema, setupAnswer, setupBody, setupLinkSchema, setupQuery, signInBody } from '../../../src/server/auth-schemas.js';
 import type { communicationListPage, communicationListQuery } from '../../../src/server/communications-schemas.js';
 import type { communicationViewSchema, previewAnswer, previewQuery } from '../../../src/server/communication-view-schemas.js';
+import type { In, Out } from '../../../src/server/schema-types.js';
 import type { deliveriesPage, deliveriesQuery, failuresPage, failuresQuery, resendBody, timelineAnswer } from '../../../src/server/outcomes-schemas.js';
 
-/** What a caller sends: fields with a server-side default may be left out. */
-type In<S extends JSONSchema> = FromSchema<S, { keepDefaultedPropertiesOptional: true }>;
-/** What the server answers. */
-type Out<S extends JSONSchema> = FromSchema<S>;
 
 interface Route {
   params?: object;
