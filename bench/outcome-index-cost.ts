@@ -75,7 +75,7 @@ async function measure(exec: SqlExec): Promise<Phases> {
       await recordOutcomes(exec, 'bench', 'sandbox', outcomes, now + 1);
       for (const o of outcomes) {
         if (o.kind === 'sent') {
-          sent.push({ id: o.id, communication_id: f.communicationId, channel, address: null, delivery_state: 'in_progress', provider: 'sandbox', provider_message_id: o.providerMessageId, report_event_key: null });
+          sent.push({ id: o.id, communication_id: f.communicationId, channel, address: null, delivery_state: 'in_progress', provider: 'sandbox', provider_message_id: o.providerMessageId });
         }
       }
     }

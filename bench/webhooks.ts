@@ -2,10 +2,12 @@
 // 1,000,000 signed SendGrid events (posts of 1,000, "delivered") and 200,000 signed Twilio status
 // callbacks (one a post), each naming a sent message. The floor, in the same run on a copy of the
 // same database: the same state changes as plain batched UPDATEs (1,000 rows a transaction).
-// Engine and floor runs alternate; medians are quoted.
+// Engine and floor runs alternate, each on a fresh copy flushed to a synced disk; medians are quoted.
+// The events carry Crier's custom arguments as SendGrid echoes them (message and communication).
 // Usage: tsx bench/webhooks.ts [--events N] [--callbacks N] [--runs N] [--concurrency N]
+import { execFileSync } from 'node:child_process';
 import { createHmac, generateKeyPairSync, sign } from 'node:crypto';
-import { copyFileSync, existsSync, rmSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, fsyncSync, openSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
@@ -38,6 +40,8 @@ const quiet = pino({ level: 'warn' });
 interface Ids {
   email: number[];
   sms: number[];
+  /** The one communication they belong to. */
+  communication: number;
 }
 
 /** A database with EVENTS email and CALLBACKS SMS messages sent and awaiting a report; made once, copied per run. */
@@ -68,22 +72,39 @@ async function baseDatabase(): Promise<{ path: string; ids: Ids }> {
   const store = await openMigratedStore(path, quiet, false);
   try {
     const exec = engineExec(store);
-    const rows = await exec.all<{ id: number; channel: string }>(`SELECT id, channel FROM messages ORDER BY id`);
-    return { path, ids: { email: rows.filter((r) => r.channel === 'email').map((r) => Number(r.id)), sms: rows.filter((r) => r.channel === 'sms').map((r) => Number(r.id)) } };
+    const rows = await exec.all<{ id: number; channel: string; communication_id: number }>(`SELECT id, channel, communication_id FROM messages ORDER BY id`);
+    const email = rows.filter((r) => r.channel === 'email').map((r) => Number(r.id));
+    const sms = rows.filter((r) => r.channel === 'sms').map((r) => Number(r.id));
+    return { path, ids: { email, sms, communication: Number(rows[0]!.communication_id) } };
   } finally {
     await store.close();
   }
 }
 
+const removeDatabase = (path: string) => {
+  for (const suffix of ['', '-wal', '-shm']) rmSync(path + suffix, { force: true });
+};
+
 function copyOf(base: string, name: string): string {
   const path = join(OUT, `webhooks-${name}.db`);
-  for (const suffix of ['', '-wal', '-shm']) rmSync(path + suffix, { force: true });
+  removeDatabase(path);
   copyFileSync(base, path);
+  // On disk before the clock starts: else the first checkpoint's fsync writes the whole copy back,
+  // in whichever run that lands, and the two sides' figures swing by that.
+  const fd = openSync(path, 'r+');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  // Nothing of the run before still waiting to be written back (its files are gone, the rest
+  // flushed): each side starts from the same quiet disk.
+  execFileSync('sync');
   return path;
 }
 
 /** SendGrid's Event Webhook posts, signed as SendGrid signs them (ECDSA P-256 over timestamp + body). */
-function sendgridPosts(ids: number[], privateKey: ReturnType<typeof generateKeyPairSync>['privateKey']) {
+function sendgridPosts(ids: number[], communication: number, privateKey: ReturnType<typeof generateKeyPairSync>['privateKey']) {
   const posts: { body: string; headers: Record<string, string> }[] = [];
   const timestamp = String(Math.floor(Date.now() / 1000));
   for (let i = 0; i < ids.length; i += BATCH) {
@@ -94,7 +115,9 @@ function sendgridPosts(ids: number[], privateKey: ReturnType<typeof generateKeyP
       sg_event_id: `ev-${id}`,
       sg_message_id: `${X_MESSAGE_ID}.filter0001.${id}.0`,
       response: '250 2.0.0 OK',
+      // Crier's custom arguments, as SendGrid echoes them in every event.
       crier_message_id: String(id),
+      crier_communication_id: String(communication),
     }));
     const body = JSON.stringify(events);
     const signature = sign('sha256', Buffer.from(timestamp + body), privateKey).toString('base64');
@@ -140,7 +163,7 @@ async function engineRun(base: string, ids: Ids, run: number) {
   const path = copyOf(base, `engine-${run}`);
   const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
   // Prepared before the clock starts: the providers' side of the work is not ours to time.
-  const sg = sendgridPosts(ids.email, privateKey);
+  const sg = sendgridPosts(ids.email, ids.communication, privateKey);
   // Twilio signs the URL it calls, which is CRIER_PUBLIC_URL's, whatever address the server listens on.
   const tw = twilioPosts(ids.sms, `${PUBLIC_URL}/webhooks/twilio/status`);
   const server = await startServe(path, 'none', {
@@ -161,6 +184,7 @@ async function engineRun(base: string, ids: Ids, run: number) {
     return { sendgridSeconds, twilioSeconds, delivered: await deliveredCount(path) };
   } finally {
     await server.stop();
+    removeDatabase(path);
   }
 }
 
@@ -194,6 +218,7 @@ function floorRun(base: string, ids: Ids, run: number) {
     return { sendgridSeconds: timed(ids.email), twilioSeconds: timed(ids.sms) };
   } finally {
     db.close();
+    removeDatabase(path);
   }
 }
 
@@ -228,4 +253,3 @@ const ratios = {
 };
 console.log({ ...result, ...ratios });
 recordResult('webhooks', { ...result, ...ratios });
-for (const suffix of ['', '-wal', '-shm']) rmSync(join(OUT, `webhooks-engine-${RUNS}.db${suffix}`), { force: true });

@@ -127,18 +127,21 @@ export class DeliveryIntake {
     return results;
   }
 
-  /** One increment a (provider, kind, result), not one an event. */
+  /** One increment a (provider, kind, result), not one an event (and no key string an event). */
   private count(events: readonly DeliveryEvent[], results: readonly EventResult[]): void {
     if (!this.ingested) return;
-    const counts = new Map<string, { provider: string; kind: string; result: EventResult; n: number }>();
-    results.forEach((result, i) => {
+    const counts = new Map<string, Map<string, Map<EventResult, number>>>();
+    for (let i = 0; i < results.length; i++) {
       const { provider, kind } = events[i]!;
-      const key = `${provider}\u0000${kind}\u0000${result}`;
-      const c = counts.get(key) ?? { provider, kind, result, n: 0 };
-      c.n++;
-      counts.set(key, c);
-    });
-    for (const c of counts.values()) this.ingested.inc({ provider: c.provider, kind: c.kind, result: c.result }, c.n);
+      let byKind = counts.get(provider);
+      if (!byKind) counts.set(provider, (byKind = new Map()));
+      let byResult = byKind.get(kind);
+      if (!byResult) byKind.set(kind, (byResult = new Map()));
+      byResult.set(results[i]!, (byResult.get(results[i]!) ?? 0) + 1);
+    }
+    for (const [provider, byKind] of counts) {
+      for (const [kind, byResult] of byKind) for (const [result, n] of byResult) this.ingested.inc({ provider, kind, result }, n);
+    }
   }
 }
 

@@ -115,10 +115,16 @@ export interface RateLimitStore {
 
 export type EventResult = 'applied' | 'duplicate' | 'unknown';
 
+/**
+ * Makes the payloads of these events readable before they are stored. Events that came from
+ * another thread may carry some of their payloads only on request (intake-wire.ts).
+ */
+export type PayloadLoader = (events: readonly DeliveryEvent[]) => Promise<void>;
+
 /** Delivery events: stored once each, applied in the fixed precedence. */
 export interface DeliveryStore {
   /** Stores and applies a batch of events in one transaction; what became of each, in order. */
-  ingest(events: readonly DeliveryEvent[], now: number): Promise<EventResult[]>;
+  ingest(events: readonly DeliveryEvent[], now: number, load?: PayloadLoader): Promise<EventResult[]>;
   /** Stored events without their message whose message is now known (received since `since`). */
   matchableEventIds(since: number, limit: number): Promise<number[]>;
   /** Links those events to their messages and applies them, in one transaction. */

@@ -149,7 +149,7 @@ export interface MessagesTable {
   error_message: string | null;
   delivery_error: string | null;
   delivery_updated_at: number | null;
-  /** The key of the delivery report that settled it by the intake's quick way (migration 0016). */
+  /** No longer written (migration 0016 says why); older rows may still hold a report's key. */
   report_event_key: Generated<string | null>;
   created_at: number;
 }

@@ -27,6 +27,8 @@ export interface RecordedRequest {
 export interface AcceptedMessage {
   to: string;
   crierMessageId: string;
+  /** Every custom argument of its personalization: SendGrid echoes them in each event. */
+  customArgs: Record<string, string>;
   xMessageId: string;
   /** As SendGrid's events carry it: the X-Message-Id, a '.', and a per-recipient suffix. */
   sgMessageId: string;
@@ -100,7 +102,7 @@ export async function startSendGridApi(apiKey = `SG.loopback-${randomBytes(8).to
     }
     const id = messageId();
     mail.personalizations.forEach((p, i) =>
-      state.accepted.push({ to: p.to[0]!.email, crierMessageId: p.custom_args.crier_message_id, xMessageId: id, sgMessageId: `${id}.recvd-7f6d8b9c-loop-1-${i}.0` }),
+      state.accepted.push({ to: p.to[0]!.email, crierMessageId: p.custom_args.crier_message_id, customArgs: { ...p.custom_args }, xMessageId: id, sgMessageId: `${id}.recvd-7f6d8b9c-loop-1-${i}.0` }),
     );
     send({ status: 202, headers: { 'x-message-id': id } });
   });

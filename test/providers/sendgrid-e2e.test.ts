@@ -39,7 +39,7 @@ describeEachDialect('SendGrid end to end', (ctx) => {
   /** A SendGrid event about a message Crier sent, as the Event Webhook would post it. */
   const event = (m: SentMessage, name: string, extra: Record<string, unknown> = {}) => {
     const accepted = api.accepted.find((a) => a.crierMessageId === String(m.id))!;
-    return { email: m.address, timestamp: Math.floor(Date.now() / 1000), event: name, sg_event_id: `e2e-${ctx.dialect}-${++serial}`, sg_message_id: accepted.sgMessageId, crier_message_id: String(m.id), ...extra };
+    return { email: m.address, timestamp: Math.floor(Date.now() / 1000), event: name, sg_event_id: `e2e-${ctx.dialect}-${++serial}`, sg_message_id: accepted.sgMessageId, ...accepted.customArgs, ...extra };
   };
   const post = (events: unknown[], headers?: (body: Buffer) => Record<string, string>) => {
     const body = Buffer.from(JSON.stringify(events));
@@ -62,6 +62,7 @@ describeEachDialect('SendGrid end to end', (ctx) => {
       const accepted = api.accepted.find((a) => a.crierMessageId === String(m.id))!;
       expect(m.provider_message_id).toBe(`${accepted.xMessageId}#${m.id}`);
       const p = mail.personalizations.find((x) => x.custom_args.crier_message_id === String(m.id))!;
+      expect(p.custom_args).toEqual({ crier_message_id: String(m.id), crier_communication_id: String(m.communication_id) });
       expect(p.to).toEqual([{ email: m.address }]);
       expect(p.headers?.['List-Unsubscribe']).toMatch(/^<http:\/\/crier\.test\//);
       expect(Object.values(p.substitutions ?? {}).join(' ')).toMatch(new RegExp(`Hello G${m.address.slice(1, 2)}`));

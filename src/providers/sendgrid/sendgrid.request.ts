@@ -31,8 +31,17 @@ export interface Personalization {
   subject: string;
   headers?: Record<string, string>;
   substitutions?: Record<string, string>;
-  custom_args: { crier_message_id: string };
+  custom_args: CustomArgs;
 }
+
+/** Come back as top-level fields of every event of the message (sendgrid.events.ts). */
+export interface CustomArgs {
+  crier_message_id: string;
+  crier_communication_id?: string;
+}
+
+const customArgs = (m: OutgoingEmail): CustomArgs =>
+  m.communicationId === undefined ? { crier_message_id: m.id } : { crier_message_id: m.id, crier_communication_id: m.communicationId };
 
 export interface MailSendBody {
   personalizations: Personalization[];
@@ -76,7 +85,7 @@ function personalization(m: OutgoingEmail, shared: boolean): Personalization {
     subject: m.subject,
     ...(Object.keys(m.headers).length > 0 ? { headers: m.headers } : {}),
     ...(shared ? { substitutions: { [HTML_TAG]: m.html, [TEXT_TAG]: m.text } } : {}),
-    custom_args: { crier_message_id: m.id },
+    custom_args: customArgs(m),
   };
 }
 
@@ -112,7 +121,7 @@ export function planRequests(batch: readonly OutgoingEmail[]): RequestPlan {
   const refused: Refusal[] = [];
   const open = new Map<string, Open[]>();
   for (const m of batch) {
-    if (bytes({ crier_message_id: m.id }) >= MAIL_SEND_LIMITS.customArgsBytes) {
+    if (bytes(customArgs(m)) >= MAIL_SEND_LIMITS.customArgsBytes) {
       refused.push({ id: m.id, code: 'custom_args_too_large', message: `SendGrid limits custom arguments to ${MAIL_SEND_LIMITS.customArgsBytes} bytes` });
       continue;
     }

@@ -17,8 +17,6 @@ export interface EventMessage {
   delivery_state: string | null;
   provider: string;
   provider_message_id: string;
-  /** The key of the report that settled it the quick way (delivery.sql.ts), if one did. */
-  report_event_key: string | null;
 }
 
 export interface NewEvent {

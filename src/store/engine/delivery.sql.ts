@@ -3,34 +3,41 @@
 // recorded as sent; and the no-report sweep. Locks follow the order in sending-store.ts: the messages named (by
 // id), then the events (their keys, then the rows kept), then their communications' counters, then suppressions.
 import { isPhoneEvent, type DeliveryEvent, type MessageEvent, type MessageEventKind } from '../../domain/delivery.js';
-import type { EventResult } from '../../sending/sending-store.js';
+import type { EventResult, PayloadLoader } from '../../sending/sending-store.js';
 import { applyEffects, type EventMessage, type NewEvent } from './delivery-effects.sql.js';
 import { inIds, type SqlExec } from './sql-exec.js';
 
-const MESSAGE_COLUMNS = 'id, communication_id, channel, address, delivery_state, provider, provider_message_id, report_event_key';
+const MESSAGE_COLUMNS = 'id, communication_id, channel, address, delivery_state, provider, provider_message_id';
 const keyOf = (provider: string, providerMessageId: string) => `${provider}\u0000${providerMessageId}`;
 
 /**
  * Stores and applies a batch of events in the caller's transaction. Returns what became of each
- * event, in the order given: a second copy of an event (in this batch or stored before) is a
- * duplicate and changes nothing.
+ * event, in the order given. A duplicate changes nothing: a second copy of an event (in this batch
+ * or stored before), or a delivery of a message already delivered (a copy of the report that
+ * settled it, or another report of the same delivery: either way, nothing new).
  *
  * Nearly every event a webhook brings is the first "delivered" of a message still awaiting its
- * report: those are applied first, by one UPDATE that finds the messages by Crier's id, keeps each
- * event's key in its message's row (written anyway) and answers which messages it changed, with
- * nothing read before it. Such an event cannot have been applied before (it would have settled
- * the message). Every other event goes the general way: its key taken in delivery_event_keys
- * (a duplicate stops there, or at the key its message keeps), its messages read, the event kept
- * where someone will read it, its effect applied by the precedence. Precedence does not depend on
- * order, so applying the quick deliveries first changes no outcome.
+ * report: those are applied first, by one UPDATE that finds the messages by Crier's id and answers
+ * which messages it changed, with nothing read before it and no key stored (the message's state
+ * is what tells a later copy). Such an event cannot have been applied before (it would have
+ * settled the message). Every other event goes the general way: a delivery of a delivered message
+ * stops at its message's state, any other event has its key taken in delivery_event_keys (a
+ * duplicate stops there), its messages read, the event kept where someone will read it, its effect
+ * applied by the precedence. Precedence does not depend on order, so applying the quick deliveries
+ * first changes no outcome.
  */
-export async function ingestEvents(tx: SqlExec, events: readonly DeliveryEvent[], now: number): Promise<EventResult[]> {
-  const first = new Map<string, number>();
-  events.forEach((e, i) => {
-    const key = `${e.provider}\u0000${e.eventKey}`;
-    if (!first.has(key)) first.set(key, i);
-  });
-  const candidates = [...first.values()];
+export async function ingestEvents(tx: SqlExec, events: readonly DeliveryEvent[], now: number, load?: PayloadLoader): Promise<EventResult[]> {
+  // The first copy of each key, by provider (one map a provider: no key strings to build).
+  const first = new Map<string, Set<string>>();
+  const candidates: number[] = [];
+  for (let i = 0; i < events.length; i++) {
+    const { provider, eventKey } = events[i]!;
+    let keys = first.get(provider);
+    if (!keys) first.set(provider, (keys = new Set()));
+    if (keys.has(eventKey)) continue;
+    keys.add(eventKey);
+    candidates.push(i);
+  }
   const refOf = (e: MessageEvent) => ({ provider: e.provider, providerMessageId: e.providerMessageId, messageId: e.messageId });
   // PostgreSQL: every message the batch names is locked before any is written, in id order (the
   // lock order of sending-store.ts); SQLite has one writer, so reading after the quick UPDATE will do.
@@ -38,12 +45,9 @@ export async function ingestEvents(tx: SqlExec, events: readonly DeliveryEvent[]
 
   const quick = candidates.filter((i) => events[i]!.kind === 'delivered' && (events[i] as MessageEvent).messageId !== undefined);
   const delivered = await deliverAwaiting(tx, quick.map((i) => events[i] as QuickEvent), now);
-  const applied = new Set(quick.filter((i) => delivered.keys.get((events[i] as MessageEvent).messageId!) === events[i]!.eventKey));
+  const applied = new Set(quick.filter((_, n) => delivered.changed[n]));
   if (locked) {
-    for (const m of [...locked.values()].flat()) {
-      const key = delivered.keys.get(m.id);
-      if (key !== undefined) Object.assign(m, { delivery_state: 'delivered', report_event_key: key });
-    }
+    for (const m of [...locked.values()].flat()) if (delivered.ids.has(m.id)) m.delivery_state = 'delivered';
   }
 
   const sorted = candidates
@@ -54,12 +58,12 @@ export async function ingestEvents(tx: SqlExec, events: readonly DeliveryEvent[]
     });
   const messages = locked ?? (await lockMessages(tx, sorted.flatMap((i) => messageEvent(events[i]!) ?? []).map(refOf)));
   const named = (e: DeliveryEvent) => (isPhoneEvent(e) ? [] : (messages.get(keyOf(e.provider, e.providerMessageId)) ?? []));
-  // A copy of an event that settled its message the quick way: its key is in the message's row.
-  const settledBy = (e: DeliveryEvent) => named(e).some((m) => m.report_event_key === e.eventKey);
-  const unsettled = sorted.filter((i) => !settledBy(events[i]!));
+  // A delivery of a message already delivered (the quick way, or before): nothing new, no key kept.
+  const known = (e: DeliveryEvent) => e.kind === 'delivered' && named(e).length > 0 && named(e).every((m) => m.delivery_state === 'delivered');
+  const unsettled = sorted.filter((i) => !known(events[i]!));
   const taken = await takeKeys(tx, unsettled.map((i) => events[i]!));
   const rest = unsettled.filter((_, n) => taken[n]);
-  await storeEvents(tx, rest.map((i) => ({ event: events[i]!, messageId: named(events[i]!)[0]?.id ?? null })), now);
+  await storeEvents(tx, rest.map((i) => ({ event: events[i]!, messageId: named(events[i]!)[0]?.id ?? null })), now, load);
   await applyEffects(
     tx,
     rest.map((i) => ({ event: events[i]!, messages: named(events[i]!) })),
@@ -77,8 +81,10 @@ type QuickEvent = MessageEvent & { messageId: number };
 const messageEvent = (e: DeliveryEvent): MessageEvent | null => (isPhoneEvent(e) ? null : e);
 
 interface Settled {
-  /** Each message marked delivered, with the key of the event that settled it. */
-  keys: Map<number, string>;
+  /** Whether each event (in the order given) marked its message delivered. */
+  changed: boolean[];
+  /** The messages marked delivered. */
+  ids: Set<number>;
   /** How many of them each communication has. */
   counts: Map<number, number>;
 }
@@ -86,42 +92,63 @@ interface Settled {
 /**
  * Marks delivered the messages these events name that still await their report (in progress, or
  * past the no-report deadline), found by Crier's id and only where the provider's id matches too,
- * each keeping the key of the event that settled it. Messages not changed here (already settled,
+ * and the communication's where the event names one. Messages not changed here (already settled,
  * or not matching) are left for the general way. Of two deliveries of one message in a batch, one
- * settles it; the other goes on as an event of a delivered message.
+ * settles it; the other goes on as a delivery of a delivered message.
  */
 async function deliverAwaiting(tx: SqlExec, events: readonly QuickEvent[], now: number): Promise<Settled> {
-  const settled: Settled = { keys: new Map(), counts: new Map() };
+  const settled: Settled = { changed: [], ids: new Set(), counts: new Map() };
   if (events.length === 0) return settled;
   const set = `SET delivery_state = 'delivered', delivery_error = NULL, delivery_updated_at = ?`;
   const awaiting = `delivery_state IN ('in_progress', 'no_report')`;
+  const count = (communicationId: number, n = 1) => settled.counts.set(communicationId, (settled.counts.get(communicationId) ?? 0) + n);
   if (tx.dialect === 'postgres') {
-    const rows = await tx.all<{ id: number; communication_id: number; report_event_key: string }>(
-      `UPDATE messages m ${set}, report_event_key = e.event_key
-       FROM unnest(?::bigint[], ?::text[], ?::text[], ?::text[]) AS e(id, provider, provider_message_id, event_key)
-       WHERE m.id = e.id AND m.provider = e.provider AND m.provider_message_id = e.provider_message_id AND m.${awaiting}
-       RETURNING m.id, m.communication_id, m.report_event_key`,
-      [now, events.map((e) => e.messageId), events.map((e) => e.provider), events.map((e) => e.providerMessageId), events.map((e) => e.eventKey)],
+    // Each message once (the first of its deliveries here settles it): UPDATE … FROM takes one
+    // joined row a target row, whichever it likes.
+    const seen = new Set<number>();
+    const isFirst = events.map((e) => !seen.has(e.messageId) && Boolean(seen.add(e.messageId)));
+    const firsts = events.filter((_, n) => isFirst[n]);
+    const rows = await tx.all<{ id: number; communication_id: number }>(
+      `UPDATE messages m ${set}
+       FROM unnest(?::bigint[], ?::bigint[], ?::text[], ?::text[]) AS e(id, communication_id, provider, provider_message_id)
+       WHERE m.id = e.id AND m.communication_id = coalesce(e.communication_id, m.communication_id)
+         AND m.provider = e.provider AND m.provider_message_id = e.provider_message_id AND m.${awaiting}
+       RETURNING m.id, m.communication_id`,
+      [
+        now,
+        firsts.map((e) => e.messageId),
+        firsts.map((e) => e.communicationId ?? null),
+        firsts.map((e) => e.provider),
+        firsts.map((e) => e.providerMessageId),
+      ],
     );
     for (const r of rows) {
-      settled.keys.set(Number(r.id), r.report_event_key);
-      settled.counts.set(Number(r.communication_id), (settled.counts.get(Number(r.communication_id)) ?? 0) + 1);
+      settled.ids.add(Number(r.id));
+      count(Number(r.communication_id));
     }
+    settled.changed = events.map((e, n) => isFirst[n]! && settled.ids.has(e.messageId));
     return settled;
   }
   // SQLite: one prepared primary-key UPDATE an event, in a plain loop (RETURNING, or one UPDATE
-  // joined to json_each, cost a third more), then the communications of those it changed, counted.
+  // joined to json_each, cost a third more). An event that names its communication (matched in the
+  // UPDATE) is counted as it is; the communications of the others it changed are read and counted.
   const changed = await tx.runEach(
-    `UPDATE messages ${set}, report_event_key = ? WHERE id = ? AND provider = ? AND provider_message_id = ? AND ${awaiting}`,
-    events.map((e) => [now, e.eventKey, e.messageId, e.provider, e.providerMessageId]),
+    `UPDATE messages ${set}
+     WHERE id = ? AND communication_id = coalesce(?, communication_id) AND provider = ? AND provider_message_id = ? AND ${awaiting}`,
+    events.map((e) => [now, e.messageId, e.communicationId ?? null, e.provider, e.providerMessageId]),
   );
+  settled.changed = changed.map((n) => n === 1);
+  const unnamed: number[] = [];
   events.forEach((e, n) => {
-    if (changed[n] === 1) settled.keys.set(e.messageId, e.eventKey);
+    if (!settled.changed[n]) return;
+    settled.ids.add(e.messageId);
+    if (e.communicationId === undefined) unnamed.push(e.messageId);
+    else count(e.communicationId);
   });
-  if (settled.keys.size === 0) return settled;
-  const [condition, param] = inIds(tx, 'id', [...settled.keys.keys()]);
+  if (unnamed.length === 0) return settled;
+  const [condition, param] = inIds(tx, 'id', unnamed);
   const rows = await tx.all<{ communication_id: number; n: number }>(`SELECT communication_id, COUNT(*) AS n FROM messages WHERE ${condition} GROUP BY communication_id`, [param]);
-  for (const r of rows) settled.counts.set(Number(r.communication_id), Number(r.n));
+  for (const r of rows) count(Number(r.communication_id), Number(r.n));
   return settled;
 }
 
@@ -223,9 +250,10 @@ function keepsEvent(event: DeliveryEvent, messageId: number | null): boolean {
 }
 
 /** Stores the new events worth keeping (their keys are taken already). */
-async function storeEvents(tx: SqlExec, rows: readonly { event: DeliveryEvent; messageId: number | null }[], now: number): Promise<void> {
+async function storeEvents(tx: SqlExec, rows: readonly { event: DeliveryEvent; messageId: number | null }[], now: number, load?: PayloadLoader): Promise<void> {
   const kept = rows.filter((r) => keepsEvent(r.event, r.messageId));
   if (kept.length === 0) return;
+  await load?.(kept.map((r) => r.event));
   const names = EVENT_COLUMNS.map(([name]) => name).join(', ');
   // The key was new, so is the event; DO NOTHING guards the rows kept before the keys table.
   const conflict = 'ON CONFLICT (provider, event_key) DO NOTHING';

@@ -71,7 +71,7 @@ export function sendingStore(exec: SqlExec): SendingStore {
       take: (provider, count, perSecond, now) => takeTokens(exec, provider, count, perSecond, now),
     },
     delivery: {
-      ingest: (events, now) => exec.transaction((tx) => ingestEvents(tx, events, now)),
+      ingest: (events, now, load) => exec.transaction((tx) => ingestEvents(tx, events, now, load)),
       matchableEventIds: (since, limit) => matchableEventIds(exec, since, limit),
       applyMatched: (ids, now) => exec.transaction((tx) => applyMatched(tx, ids, now)),
       markNoReport: (sentBefore, limit, now) => markNoReport(exec, sentBefore, limit, now),
