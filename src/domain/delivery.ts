@@ -60,6 +60,14 @@ export function isPhoneEvent(event: DeliveryEvent): event is StopEvent {
 }
 export type DeliveryEventKind = DeliveryEvent['kind'];
 
+/**
+ * A delivery that names Crier's own message (SendGrid, Mailgun): the intake applies it the quick
+ * way, and keeps it whole (with its payload) only when that message turns out unknown.
+ */
+export function isCrierDelivery(event: DeliveryEvent): event is MessageEvent & { kind: 'delivered'; messageId: number } {
+  return event.kind === 'delivered' && event.messageId !== undefined;
+}
+
 /** `manual`: added by an operator (by hand, or an imported list whose rows name no other reason). */
 export type SuppressionReason = 'hard_bounce' | 'complaint' | 'unsubscribed' | 'sms_stop' | 'manual';
 

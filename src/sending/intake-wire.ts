@@ -7,7 +7,7 @@
 // message are not sent at all: such an event is kept whole only when its message is unknown
 // (rare), and then the intake's thread asks for them inside its transaction. Writing them out
 // for every post cost the server's thread ~1 ms a thousand, with the garbage.
-import { isPhoneEvent, type DeliveryEvent, type DeliveryEventKind } from '../domain/delivery.js';
+import { isCrierDelivery, isPhoneEvent, type DeliveryEvent, type DeliveryEventKind } from '../domain/delivery.js';
 
 export interface EventColumns {
   provider: string[];
@@ -29,8 +29,6 @@ export interface EventColumns {
   payloads: string;
 }
 
-/** A delivery that names Crier's message: kept whole only if that message is unknown. */
-const holds = (e: DeliveryEvent) => e.kind === 'delivered' && e.messageId !== undefined;
 
 export function toColumns(events: readonly DeliveryEvent[]): EventColumns {
   const n = events.length;
@@ -57,7 +55,7 @@ export function toColumns(events: readonly DeliveryEvent[]): EventColumns {
     columns.eventKey.push(e.eventKey);
     columns.occurredAt[i] = e.occurredAt;
     columns.reason.push(e.reason ?? null);
-    if (holds(e)) {
+    if (isCrierDelivery(e)) {
       columns.held[i] = 1;
       payloads.push(null);
     } else payloads.push(e.payload ?? null);

@@ -221,7 +221,8 @@ describe('Mailgun webhook events', () => {
     odd['event-data']['user-variables'] = { crier_message_id: '77', crier_communication_id: 'twelve' };
     const oddVerdict = await endpoint().post(signed(odd));
     expect(oddVerdict).toMatchObject({ ok: true, events: [{ kind: 'delivered', messageId: 77 }] });
-    expect(oddVerdict.ok && 'communicationId' in oddVerdict.events[0]!).toBe(false);
+    if (!oddVerdict.ok) throw new Error('refused');
+    expect(Object.keys(oddVerdict.events[0]!)).not.toContain('communicationId');
   });
 
   it('ignores an event of a message Crier did not send (no crier_message_id)', async () => {

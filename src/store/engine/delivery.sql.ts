@@ -2,7 +2,7 @@
 // key once (storing the events worth reading again), and apply the new ones; later, apply events that arrived before their message was
 // recorded as sent; and the no-report sweep. Locks follow the order in sending-store.ts: the messages named (by
 // id), then the events (their keys, then the rows kept), then their communications' counters, then suppressions.
-import { isPhoneEvent, type DeliveryEvent, type MessageEvent, type MessageEventKind } from '../../domain/delivery.js';
+import { isCrierDelivery, isPhoneEvent, type DeliveryEvent, type MessageEvent, type MessageEventKind } from '../../domain/delivery.js';
 import type { EventResult, PayloadLoader } from '../../sending/sending-store.js';
 import { applyEffects, type EventMessage, type NewEvent } from './delivery-effects.sql.js';
 import { inIds, type SqlExec } from './sql-exec.js';
@@ -43,7 +43,7 @@ export async function ingestEvents(tx: SqlExec, events: readonly DeliveryEvent[]
   // lock order of sending-store.ts); SQLite has one writer, so reading after the quick UPDATE will do.
   const locked = tx.dialect === 'postgres' ? await lockMessages(tx, candidates.flatMap((i) => messageEvent(events[i]!) ?? []).map(refOf)) : null;
 
-  const quick = candidates.filter((i) => events[i]!.kind === 'delivered' && (events[i] as MessageEvent).messageId !== undefined);
+  const quick = candidates.filter((i) => isCrierDelivery(events[i]!));
   const delivered = await deliverAwaiting(tx, quick.map((i) => events[i] as QuickEvent), now);
   const applied = new Set(quick.filter((_, n) => delivered.changed[n]));
   if (locked) {
@@ -106,7 +106,11 @@ async function deliverAwaiting(tx: SqlExec, events: readonly QuickEvent[], now: 
     // Each message once (the first of its deliveries here settles it): UPDATE … FROM takes one
     // joined row a target row, whichever it likes.
     const seen = new Set<number>();
-    const isFirst = events.map((e) => !seen.has(e.messageId) && Boolean(seen.add(e.messageId)));
+    const isFirst = events.map((e) => {
+      if (seen.has(e.messageId)) return false;
+      seen.add(e.messageId);
+      return true;
+    });
     const firsts = events.filter((_, n) => isFirst[n]);
     const rows = await tx.all<{ id: number; communication_id: number }>(
       `UPDATE messages m ${set}
