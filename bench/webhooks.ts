@@ -2,12 +2,13 @@
 // 1,000,000 signed SendGrid events (posts of 1,000, "delivered") and 200,000 signed Twilio status
 // callbacks (one a post), each naming a sent message. The floor, in the same run on a copy of the
 // same database: the same state changes as plain batched UPDATEs (1,000 rows a transaction).
-// Engine and floor runs alternate, each on a fresh copy flushed to a synced disk; medians are quoted.
-// The events carry Crier's custom arguments as SendGrid echoes them (message and communication).
-// Usage: tsx bench/webhooks.ts [--events N] [--callbacks N] [--runs N] [--concurrency N]
+// Each run has its own fresh copies (flushed to a synced disk), and engine and floor take turns a
+// segment at a time within it (a fifth of each kind of post); medians over the runs are quoted.
+// The events carry Crier's custom argument (its message's id) as SendGrid echoes it.
+// Usage: tsx bench/webhooks.ts [--events N] [--callbacks N] [--runs N] [--concurrency N] [--segments N]
 import { execFileSync } from 'node:child_process';
 import { createHmac, generateKeyPairSync, sign } from 'node:crypto';
-import { closeSync, copyFileSync, existsSync, fsyncSync, openSync, rmSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, fsyncSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
@@ -26,12 +27,14 @@ const { values } = parseArgs({
     callbacks: { type: 'string', default: '200000' },
     runs: { type: 'string', default: '3' },
     concurrency: { type: 'string', default: '4' },
+    segments: { type: 'string', default: '5' },
   },
 });
 const EVENTS = Number(values.events);
 const CALLBACKS = Number(values.callbacks);
 const RUNS = Number(values.runs);
 const CONCURRENCY = Number(values.concurrency);
+const SEGMENTS = Number(values.segments);
 const BATCH = 1_000;
 const X_MESSAGE_ID = 'BenchXMsgId000';
 const TWILIO_TOKEN = 'bench-twilio-auth-token';
@@ -40,8 +43,6 @@ const quiet = pino({ level: 'warn' });
 interface Ids {
   email: number[];
   sms: number[];
-  /** The one communication they belong to. */
-  communication: number;
 }
 
 /** A database with EVENTS email and CALLBACKS SMS messages sent and awaiting a report; made once, copied per run. */
@@ -72,10 +73,10 @@ async function baseDatabase(): Promise<{ path: string; ids: Ids }> {
   const store = await openMigratedStore(path, quiet, false);
   try {
     const exec = engineExec(store);
-    const rows = await exec.all<{ id: number; channel: string; communication_id: number }>(`SELECT id, channel, communication_id FROM messages ORDER BY id`);
+    const rows = await exec.all<{ id: number; channel: string }>(`SELECT id, channel FROM messages ORDER BY id`);
     const email = rows.filter((r) => r.channel === 'email').map((r) => Number(r.id));
     const sms = rows.filter((r) => r.channel === 'sms').map((r) => Number(r.id));
-    return { path, ids: { email, sms, communication: Number(rows[0]!.communication_id) } };
+    return { path, ids: { email, sms } };
   } finally {
     await store.close();
   }
@@ -104,7 +105,7 @@ function copyOf(base: string, name: string): string {
 }
 
 /** SendGrid's Event Webhook posts, signed as SendGrid signs them (ECDSA P-256 over timestamp + body). */
-function sendgridPosts(ids: number[], communication: number, privateKey: ReturnType<typeof generateKeyPairSync>['privateKey']) {
+function sendgridPosts(ids: number[], privateKey: ReturnType<typeof generateKeyPairSync>['privateKey']) {
   const posts: { body: string; headers: Record<string, string> }[] = [];
   const timestamp = String(Math.floor(Date.now() / 1000));
   for (let i = 0; i < ids.length; i += BATCH) {
@@ -115,9 +116,8 @@ function sendgridPosts(ids: number[], communication: number, privateKey: ReturnT
       sg_event_id: `ev-${id}`,
       sg_message_id: `${X_MESSAGE_ID}.filter0001.${id}.0`,
       response: '250 2.0.0 OK',
-      // Crier's custom arguments, as SendGrid echoes them in every event.
+      // Crier's custom argument, as SendGrid echoes it in every event.
       crier_message_id: String(id),
-      crier_communication_id: String(communication),
     }));
     const body = JSON.stringify(events);
     const signature = sign('sha256', Buffer.from(timestamp + body), privateKey).toString('base64');
@@ -139,9 +139,27 @@ function twilioPosts(ids: number[], url: string) {
   });
 }
 
-async function postAll(server: Awaited<ReturnType<typeof startServe>>, path: string, posts: { body: string; headers: Record<string, string> }[]): Promise<number> {
+/** CPU seconds a process has used, all its threads (utime + stime from /proc, in clock ticks of 1/100 s). */
+function cpuSecondsOf(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** One side's figures for posts of one kind (summed over a run's segments). */
+interface Timed {
+  seconds: number;
+  /** CPU seconds the server (both its threads) and the benchmark's client used meanwhile (none for the floor). */
+  serverCpu: number;
+  clientCpu: number;
+}
+
+type Post = { body: string; headers: Record<string, string> };
+
+async function postAll(server: Awaited<ReturnType<typeof startServe>>, path: string, posts: Post[]): Promise<Timed> {
   let next = 0;
   let refused = 0;
+  const serverCpu = cpuSecondsOf(server.child.pid!);
+  const clientCpu = process.cpuUsage();
   const started = performance.now();
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
@@ -153,17 +171,43 @@ async function postAll(server: Awaited<ReturnType<typeof startServe>>, path: str
       }
     }),
   );
+  const seconds = (performance.now() - started) / 1000;
   if (refused > 0) throw new Error(`${refused} posts to ${path} were refused`);
-  return (performance.now() - started) / 1000;
+  const client = process.cpuUsage(clientCpu);
+  return { seconds, serverCpu: cpuSecondsOf(server.child.pid!) - serverCpu, clientCpu: (client.user + client.system) / 1e6 };
 }
 
 const PUBLIC_URL = 'https://crier.bench.example';
 
-async function engineRun(base: string, ids: Ids, run: number) {
+const add = (a: Timed, b: Timed): Timed => ({ seconds: a.seconds + b.seconds, serverCpu: a.serverCpu + b.serverCpu, clientCpu: a.clientCpu + b.clientCpu });
+const NONE: Timed = { seconds: 0, serverCpu: 0, clientCpu: 0 };
+
+/** The floor: the same state changes, plainly: primary-key UPDATEs, 1,000 a transaction. */
+function floorUpdates(db: SqliteDatabase.Database) {
+  const update = db.prepare(`UPDATE messages SET delivery_state = 'delivered', delivery_updated_at = ? WHERE id = ?`);
+  return (list: readonly number[]): Timed => {
+    const started = performance.now();
+    for (let i = 0; i < list.length; i += BATCH) {
+      const now = Date.now();
+      db.transaction(() => {
+        for (const id of list.slice(i, i + BATCH)) update.run(now, id);
+      })();
+    }
+    return { ...NONE, seconds: (performance.now() - started) / 1000 };
+  };
+}
+
+/**
+ * One run: a real server on one fresh copy, the floor on another, in turn a segment at a time
+ * (SEGMENTS of each kind of post): this machine's speed swings within a minute, and a floor timed
+ * a minute after the engine was as often 30 % faster or slower as not.
+ */
+async function pairedRun(base: string, ids: Ids, run: number) {
   const path = copyOf(base, `engine-${run}`);
+  const floorPath = copyOf(base, `floor-${run}`);
   const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
   // Prepared before the clock starts: the providers' side of the work is not ours to time.
-  const sg = sendgridPosts(ids.email, ids.communication, privateKey);
+  const sg = sendgridPosts(ids.email, privateKey);
   // Twilio signs the URL it calls, which is CRIER_PUBLIC_URL's, whatever address the server listens on.
   const tw = twilioPosts(ids.sms, `${PUBLIC_URL}/webhooks/twilio/status`);
   const server = await startServe(path, 'none', {
@@ -178,13 +222,29 @@ async function engineRun(base: string, ids: Ids, run: number) {
     TWILIO_AUTH_TOKEN: TWILIO_TOKEN,
     TWILIO_FROM: '+15145551111',
   });
+  const floorDb = new SqliteDatabase(floorPath);
+  floorDb.pragma('journal_mode = WAL');
+  floorDb.pragma('synchronous = NORMAL');
+  const floor = floorUpdates(floorDb);
+  const segments = (posts: Post[], perPost: number, route: string, list: readonly number[]) => async () => {
+    let engine = NONE;
+    let floorSide = NONE;
+    const size = Math.ceil(posts.length / SEGMENTS);
+    for (let at = 0; at < posts.length; at += size) {
+      engine = add(engine, await postAll(server, route, posts.slice(at, at + size)));
+      floorSide = add(floorSide, floor(list.slice(at * perPost, (at + size) * perPost)));
+    }
+    return { engine, floor: floorSide };
+  };
   try {
-    const sendgridSeconds = await postAll(server, '/webhooks/sendgrid', sg);
-    const twilioSeconds = await postAll(server, '/webhooks/twilio/status', tw);
-    return { sendgridSeconds, twilioSeconds, delivered: await deliveredCount(path) };
+    const sendgrid = await segments(sg, BATCH, '/webhooks/sendgrid', ids.email)();
+    const twilio = await segments(tw, 1, '/webhooks/twilio/status', ids.sms)();
+    return { sendgrid, twilio, delivered: await deliveredCount(path) };
   } finally {
+    floorDb.close();
     await server.stop();
     removeDatabase(path);
+    removeDatabase(floorPath);
   }
 }
 
@@ -197,58 +257,41 @@ async function deliveredCount(path: string): Promise<number> {
   }
 }
 
-/** The same state changes, plainly: primary-key UPDATEs, 1,000 a transaction, on a copy of the same database. */
-function floorRun(base: string, ids: Ids, run: number) {
-  const path = copyOf(base, `floor-${run}`);
-  const db = new SqliteDatabase(path);
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
-  const update = db.prepare(`UPDATE messages SET delivery_state = 'delivered', delivery_updated_at = ? WHERE id = ?`);
-  const timed = (list: number[]) => {
-    const started = performance.now();
-    for (let i = 0; i < list.length; i += BATCH) {
-      const now = Date.now();
-      db.transaction(() => {
-        for (const id of list.slice(i, i + BATCH)) update.run(now, id);
-      })();
-    }
-    return (performance.now() - started) / 1000;
-  };
-  try {
-    return { sendgridSeconds: timed(ids.email), twilioSeconds: timed(ids.sms) };
-  } finally {
-    db.close();
-    removeDatabase(path);
-  }
-}
-
+const perPost = (cpuSeconds: number) => Number(((cpuSeconds * 1000) / (EVENTS / BATCH)).toFixed(2));
 const { path: base, ids } = await baseDatabase();
-const engine: { sendgridSeconds: number; twilioSeconds: number }[] = [];
-const floor: { sendgridSeconds: number; twilioSeconds: number }[] = [];
+const runs: Awaited<ReturnType<typeof pairedRun>>[] = [];
 for (let run = 1; run <= RUNS; run++) {
-  const e = await engineRun(base, ids, run);
-  if (e.delivered !== EVENTS + CALLBACKS) throw new Error(`run ${run}: ${e.delivered} messages delivered, not ${EVENTS + CALLBACKS}`);
-  engine.push(e);
-  floor.push(floorRun(base, ids, run));
+  const r = await pairedRun(base, ids, run);
+  if (r.delivered !== EVENTS + CALLBACKS) throw new Error(`run ${run}: ${r.delivered} messages delivered, not ${EVENTS + CALLBACKS}`);
+  runs.push(r);
   console.log(
-    `run ${run}: SendGrid ${Math.round(EVENTS / e.sendgridSeconds)} events/s (floor ${Math.round(EVENTS / floor.at(-1)!.sendgridSeconds)}), ` +
-      `Twilio ${Math.round(CALLBACKS / e.twilioSeconds)} callbacks/s (floor ${Math.round(CALLBACKS / floor.at(-1)!.twilioSeconds)})`,
+    `run ${run}: SendGrid ${Math.round(EVENTS / r.sendgrid.engine.seconds)} events/s (floor ${Math.round(EVENTS / r.sendgrid.floor.seconds)}, ` +
+      `${(r.sendgrid.floor.seconds / r.sendgrid.engine.seconds).toFixed(3)} of it), ` +
+      `Twilio ${Math.round(CALLBACKS / r.twilio.engine.seconds)} callbacks/s (floor ${Math.round(CALLBACKS / r.twilio.floor.seconds)}); ` +
+      `CPU a post of ${BATCH}: server ${perPost(r.sendgrid.engine.serverCpu)} ms, client ${perPost(r.sendgrid.engine.clientCpu)} ms`,
   );
 }
-const rate = (n: number, runs: { sendgridSeconds: number; twilioSeconds: number }[], key: 'sendgridSeconds' | 'twilioSeconds') => Math.round(n / median(runs.map((r) => r[key])));
+const rate = (n: number, seconds: number[]) => Math.round(n / median(seconds));
 const result = {
   machine: machine(),
   events: EVENTS,
   callbacks: CALLBACKS,
   runs: RUNS,
+  segments: SEGMENTS,
   concurrency: CONCURRENCY,
-  sendgridEventsPerSecond: rate(EVENTS, engine, 'sendgridSeconds'),
-  sendgridFloorPerSecond: rate(EVENTS, floor, 'sendgridSeconds'),
-  twilioCallbacksPerSecond: rate(CALLBACKS, engine, 'twilioSeconds'),
-  twilioFloorPerSecond: rate(CALLBACKS, floor, 'twilioSeconds'),
+  sendgridEventsPerSecond: rate(EVENTS, runs.map((r) => r.sendgrid.engine.seconds)),
+  sendgridFloorPerSecond: rate(EVENTS, runs.map((r) => r.sendgrid.floor.seconds)),
+  twilioCallbacksPerSecond: rate(CALLBACKS, runs.map((r) => r.twilio.engine.seconds)),
+  twilioFloorPerSecond: rate(CALLBACKS, runs.map((r) => r.twilio.floor.seconds)),
+  /** Milliseconds of CPU a SendGrid post of 1,000 events cost, medians: the server (both threads) and the benchmark's client. */
+  sendgridServerCpuMsPerPost: median(runs.map((r) => perPost(r.sendgrid.engine.serverCpu))),
+  sendgridClientCpuMsPerPost: median(runs.map((r) => perPost(r.sendgrid.engine.clientCpu))),
 };
 const ratios = {
   sendgridOfFloor: Number((result.sendgridEventsPerSecond / result.sendgridFloorPerSecond).toFixed(3)),
+  /** Each run's own share (its floor timed in the same segments), and their median. */
+  sendgridOfFloorByRun: runs.map((r) => Number((r.sendgrid.floor.seconds / r.sendgrid.engine.seconds).toFixed(3))),
+  sendgridOfFloorMedianOfRuns: Number(median(runs.map((r) => r.sendgrid.floor.seconds / r.sendgrid.engine.seconds)).toFixed(3)),
   twilioOfFloor: Number((result.twilioCallbacksPerSecond / result.twilioFloorPerSecond).toFixed(3)),
 };
 console.log({ ...result, ...ratios });

@@ -34,11 +34,6 @@ export interface MessageEvent extends EventBase {
    * message id to match.
    */
   messageId?: number;
-  /**
-   * Crier's id of the message's communication, when the provider echoes that back too. Only a
-   * hint for counting: an event whose communication is not its message's is applied the general way.
-   */
-  communicationId?: number;
   /** A permanent failure (the address does not exist): the address is suppressed. */
   hardBounce?: boolean;
 }

@@ -13,12 +13,6 @@ export interface OutgoingEmail {
   channel: 'email';
   /** Crier's id of the message (or of the test send): echoed back in outcomes and provider metadata. */
   id: string;
-  /**
-   * Crier's id of its communication (none for a test send). A provider whose events echo custom
-   * values (SendGrid, Mailgun) carries it beside the message's id: the intake then counts a
-   * delivery without reading the message to learn its communication.
-   */
-  communicationId?: string;
   to: string;
   from: string;
   replyTo?: string;

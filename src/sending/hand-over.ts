@@ -100,7 +100,6 @@ async function renderOnce(deps: HandOverDeps, m: ClaimedMessage, account: Render
   return {
     channel: 'email',
     id,
-    communicationId: String(m.communication_id),
     to: m.address,
     from: deps.from,
     ...(deps.replyTo ? { replyTo: deps.replyTo } : {}),

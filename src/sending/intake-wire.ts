@@ -18,8 +18,6 @@ export interface EventColumns {
   target: string[];
   /** Crier's id of the message; NaN where the event does not carry it. */
   messageId: Float64Array;
-  /** Crier's id of its communication; NaN where the event does not carry it. */
-  communicationId: Float64Array;
   /** 0: not said, 1: false, 2: true. */
   hardBounce: Uint8Array;
   reason: (string | null)[];
@@ -41,7 +39,6 @@ export function toColumns(events: readonly DeliveryEvent[]): EventColumns {
     occurredAt: new Float64Array(n),
     target: [],
     messageId: new Float64Array(n),
-    communicationId: new Float64Array(n),
     hardBounce: new Uint8Array(n),
     reason: [],
     held: new Uint8Array(n),
@@ -62,11 +59,9 @@ export function toColumns(events: readonly DeliveryEvent[]): EventColumns {
     if (isPhoneEvent(e)) {
       columns.target.push(e.phone);
       columns.messageId[i] = NaN;
-      columns.communicationId[i] = NaN;
     } else {
       columns.target.push(e.providerMessageId);
       columns.messageId[i] = e.messageId ?? NaN;
-      columns.communicationId[i] = e.communicationId ?? NaN;
       columns.hardBounce[i] = e.hardBounce === undefined ? 0 : e.hardBounce ? 2 : 1;
     }
   }
@@ -101,8 +96,6 @@ export function fromColumns(columns: EventColumns): Received {
       e.providerMessageId = columns.target[i];
       const messageId = columns.messageId[i]!;
       if (!Number.isNaN(messageId)) e.messageId = messageId;
-      const communicationId = columns.communicationId[i]!;
-      if (!Number.isNaN(communicationId)) e.communicationId = communicationId;
       const hardBounce = columns.hardBounce[i];
       if (hardBounce !== 0) e.hardBounce = hardBounce === 2;
     }

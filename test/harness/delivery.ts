@@ -61,7 +61,7 @@ let serial = 0;
 export function eventFor(
   message: { provider_message_id: string },
   kind: MessageEventKind,
-  extra: { eventKey?: string; reason?: string; hardBounce?: boolean; occurredAt?: number; messageId?: number; communicationId?: number } = {},
+  extra: { eventKey?: string; reason?: string; hardBounce?: boolean; occurredAt?: number; messageId?: number } = {},
 ): DeliveryEvent {
   return {
     provider: 'sandbox',
@@ -69,7 +69,6 @@ export function eventFor(
     providerMessageId: message.provider_message_id,
     // Crier's own id, as SendGrid's custom arguments and Mailgun's variables echo it back.
     ...(extra.messageId === undefined ? {} : { messageId: extra.messageId }),
-    ...(extra.communicationId === undefined ? {} : { communicationId: extra.communicationId }),
     kind,
     occurredAt: extra.occurredAt ?? Date.now(),
     ...(extra.reason === undefined ? {} : { reason: extra.reason }),

@@ -36,7 +36,7 @@ function about(
   data.id = eventId;
   data.recipient = message.address;
   (data.message as { headers: Record<string, string> }).headers['message-id'] = messageId;
-  data['user-variables'] = { crier_message_id: crierId, crier_communication_id: String(message.communication_id) };
+  data['user-variables'] = { crier_message_id: crierId };
   return resign(body);
 }
 

@@ -212,19 +212,6 @@ describe('Mailgun webhook events', () => {
     expect(await one('opened')).toEqual([]);
   });
 
-  it('reads the communication\'s id beside the message\'s, and leaves a malformed one out', async () => {
-    const body = fixture('delivered');
-    body['event-data']['user-variables'] = { crier_message_id: '77', crier_communication_id: '12' };
-    const verdict = await endpoint().post(signed(body));
-    expect(verdict).toMatchObject({ ok: true, events: [{ kind: 'delivered', messageId: 77, communicationId: 12 }] });
-    const odd = fixture('delivered');
-    odd['event-data']['user-variables'] = { crier_message_id: '77', crier_communication_id: 'twelve' };
-    const oddVerdict = await endpoint().post(signed(odd));
-    expect(oddVerdict).toMatchObject({ ok: true, events: [{ kind: 'delivered', messageId: 77 }] });
-    if (!oddVerdict.ok) throw new Error('refused');
-    expect(Object.keys(oddVerdict.events[0]!)).not.toContain('communicationId');
-  });
-
   it('ignores an event of a message Crier did not send (no crier_message_id)', async () => {
     const body = fixture('delivered');
     body['event-data']['user-variables'] = {};

@@ -68,18 +68,6 @@ describe('Mailgun sending', () => {
     await api.close();
   });
 
-  it('carries the communication\'s id as v:crier_communication_id: as it is when shared, per recipient when not', async () => {
-    await provider.send([email(1, undefined, { communicationId: '9' }), email(2, undefined, { communicationId: '9' })]);
-    await provider.send([email(3, undefined, { communicationId: '9' }), email(4, undefined, { communicationId: '10' })]);
-    await provider.send([email(5), email(6, undefined, { communicationId: '9' })]);
-    const [shared, mixed, partly] = api.sends;
-    expect(shared!.fields.filter(([k]) => k === 'v:crier_communication_id').map(([, v]) => v)).toEqual(['9']);
-    expect(substituted(mixed!, 'v:crier_communication_id', 'user4@example.com')).toBe('10');
-    expect(substituted(mixed!, 'v:crier_communication_id', 'user3@example.com')).toBe('9');
-    // A message without one (a test send) leaves it out of its request.
-    expect(partly!.fields.some(([k]) => k === 'v:crier_communication_id')).toBe(false);
-  });
-
   it('sends a batch as one request: to, recipient-variables, %recipient% placeholders, v:crier_message_id, basic auth', async () => {
     const batch = [email(1), email(2), email(3)];
     const outcomes = await provider.send(batch);

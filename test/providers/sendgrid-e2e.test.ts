@@ -62,7 +62,7 @@ describeEachDialect('SendGrid end to end', (ctx) => {
       const accepted = api.accepted.find((a) => a.crierMessageId === String(m.id))!;
       expect(m.provider_message_id).toBe(`${accepted.xMessageId}#${m.id}`);
       const p = mail.personalizations.find((x) => x.custom_args.crier_message_id === String(m.id))!;
-      expect(p.custom_args).toEqual({ crier_message_id: String(m.id), crier_communication_id: String(m.communication_id) });
+      expect(p.custom_args).toEqual({ crier_message_id: String(m.id) });
       expect(p.to).toEqual([{ email: m.address }]);
       expect(p.headers?.['List-Unsubscribe']).toMatch(/^<http:\/\/crier\.test\//);
       expect(Object.values(p.substitutions ?? {}).join(' ')).toMatch(new RegExp(`Hello G${m.address.slice(1, 2)}`));

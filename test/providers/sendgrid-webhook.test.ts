@@ -69,16 +69,6 @@ describe('SendGrid event webhook', () => {
     expect(events[3]!.payload).toEqual(JSON.parse(FIXTURE.toString())[3]);
   });
 
-  it('reads the communication\'s id from its custom argument, and leaves a malformed one out', async () => {
-    const base = { email: 'a@example.com', timestamp: 1767226600, event: 'delivered', sg_event_id: 'c1', sg_message_id: 'abc.def', crier_message_id: '9' };
-    const body = Buffer.from(JSON.stringify([{ ...base, crier_communication_id: '4' }, { ...base, sg_event_id: 'c2', crier_communication_id: 'x4' }, { ...base, sg_event_id: 'c3' }]));
-    const [a, b, c] = eventsOf(await call(body, signed(keys.privateKey, body, NOW / 1000)));
-    expect(a).toMatchObject({ messageId: 9, communicationId: 4 });
-    expect(b!.messageId).toBe(9);
-    expect('communicationId' in b!).toBe(false);
-    expect('communicationId' in c!).toBe(false);
-  });
-
   it('gives an event without sg_event_id a key hashed from its content', async () => {
     const one = { email: 'a@example.com', timestamp: 1767226600, event: 'delivered', sg_message_id: 'abc.def', crier_message_id: '9' };
     const body = Buffer.from(JSON.stringify([one, one, { ...one, timestamp: 1767226601 }]));

@@ -94,13 +94,6 @@ describe('SendGrid sending', () => {
     expect(outcomes.filter((o) => o.ok)).toHaveLength(1002);
   });
 
-  it('carries the communication\'s id beside the message\'s in custom_args, when the message has one', async () => {
-    await provider.send([email(11, { communicationId: '5' }), email(12)]);
-    const [a, b] = api.requests[0]!.mail!.personalizations;
-    expect(a!.custom_args).toEqual({ crier_message_id: '11', crier_communication_id: '5' });
-    expect(b!.custom_args).toEqual({ crier_message_id: '12' });
-  });
-
   it('sends a message too big for substitutions in a request of its own, content direct', async () => {
     const big = email(7, { html: `<p>${'x'.repeat(60_000)}</p>` });
     const outcomes = await provider.send([email(6), big, email(8)]);

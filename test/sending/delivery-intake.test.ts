@@ -100,22 +100,32 @@ describeEachDialect('delivery intake', (ctx) => {
     await expectCountersMatchRows(m.communication_id);
   });
 
-  it('counts a delivery that names its communication by it, and one naming another communication the general way', async () => {
-    const { id, messages } = await sendCommunication(t.app, 3);
-    const other = await one();
-    const [a, b, c] = messages as [SentMessage, SentMessage, SentMessage];
-    expect(
-      await ingest(
-        eventFor(a, 'delivered', { messageId: a.id, communicationId: id }),
-        eventFor(b, 'delivered', { messageId: b.id, communicationId: other.communication_id }),
-        eventFor(c, 'delivered', { messageId: c.id }),
-      ),
-    ).toEqual({ applied: 3, duplicates: 0, unknown: 0 });
-    // The wrong communication is a hint ignored, not a way to move another communication's counters.
-    expect(await countersOf(t.app, id)).toEqual({ delivered: 3, deliveryErrors: 0 });
-    expect(await countersOf(t.app, other.communication_id)).toEqual({ delivered: 0, deliveryErrors: 0 });
+  it('counts the deliveries of one batch by each message\'s own communication, a hundred and more at once', async () => {
+    const first = await sendCommunication(t.app, 111);
+    const second = await sendCommunication(t.app, 3);
+    // 114 deliveries naming Crier's ids, two communications interleaved: statements of 100, 10 and 1 rows on SQLite.
+    const events = [...first.messages, ...second.messages]
+      .sort((a, b) => (a.id % 7) - (b.id % 7) || a.id - b.id)
+      .map((m) => eventFor(m, 'delivered', { messageId: m.id }));
+    expect(await ingest(...events)).toEqual({ applied: 114, duplicates: 0, unknown: 0 });
+    expect(await countersOf(t.app, first.id)).toEqual({ delivered: 111, deliveryErrors: 0 });
+    expect(await countersOf(t.app, second.id)).toEqual({ delivered: 3, deliveryErrors: 0 });
+    await expectCountersMatchRows(first.id);
+    await expectCountersMatchRows(second.id);
+    expect(await ingest(...events)).toEqual({ applied: 0, duplicates: 114, unknown: 0 });
+    expect(await countersOf(t.app, first.id)).toEqual({ delivered: 111, deliveryErrors: 0 });
+  });
+
+  it('applies the quick deliveries of two providers in one batch, each only to its own provider\'s messages', async () => {
+    const { id, messages } = await sendCommunication(t.app, 4);
+    const [a, b, c, d] = messages as [SentMessage, SentMessage, SentMessage, SentMessage];
+    // As if b and c had gone through Mailgun (same provider ids: only the provider tells them apart).
+    await t.app.store.db.updateTable('messages').set({ provider: 'mailgun' }).where('id', 'in', [b.id, c.id]).execute();
+    const from = (provider: string, m: SentMessage) => ({ ...eventFor(m, 'delivered', { messageId: m.id }), provider });
+    expect(await ingest(from('sandbox', a), from('mailgun', b), from('sandbox', c), from('mailgun', c), from('sandbox', d))).toEqual({ applied: 4, duplicates: 0, unknown: 1 });
+    expect(await Promise.all(messages.map(async (m) => (await messageRow(t.app, m.id)).delivery_state))).toEqual(['delivered', 'delivered', 'delivered', 'delivered']);
+    expect(await countersOf(t.app, id)).toEqual({ delivered: 4, deliveryErrors: 0 });
     await expectCountersMatchRows(id);
-    await expectCountersMatchRows(other.communication_id);
   });
 
   it('lets a bounce in the same batch beat a delivery that echoes Crier\'s id, in either order', async () => {
@@ -137,6 +147,11 @@ describeEachDialect('delivery intake', (ctx) => {
     // Crier's id of one message with another's provider id: it names neither.
     expect(await ingest(eventFor({ provider_message_id: 'sbx_someone_else' }, 'delivered', { messageId: other.id }))).toEqual({ applied: 0, duplicates: 0, unknown: 1 });
     expect((await messageRow(t.app, other.id)).delivery_state).toBe('in_progress');
+    // Before its true delivery in the same batch, such an event does not keep the true one out.
+    const wrongFirst = eventFor({ provider_message_id: 'sbx_someone_else' }, 'delivered', { messageId: other.id });
+    expect(await ingest(wrongFirst, eventFor(other, 'delivered', { messageId: other.id }))).toEqual({ applied: 1, duplicates: 0, unknown: 1 });
+    expect((await messageRow(t.app, other.id)).delivery_state).toBe('delivered');
+    expect(await countersOf(t.app, other.communication_id)).toEqual({ delivered: 1, deliveryErrors: 0 });
   });
 
   it('applies a final report that comes after the no-report deadline', async () => {

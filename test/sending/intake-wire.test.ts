@@ -5,7 +5,7 @@ import type { DeliveryEvent } from '../../src/domain/delivery.js';
 import { fromColumns, toColumns } from '../../src/sending/intake-wire.js';
 
 const events: DeliveryEvent[] = [
-  { provider: 'sendgrid', kind: 'delivered', eventKey: 'ev-1', occurredAt: 1_764_633_600_000, providerMessageId: 'X1#7', messageId: 7, communicationId: 3, payload: { event: 'delivered', sg_event_id: 'ev-1', nested: { a: [1, 'b'] } } },
+  { provider: 'sendgrid', kind: 'delivered', eventKey: 'ev-1', occurredAt: 1_764_633_600_000, providerMessageId: 'X1#7', messageId: 7, payload: { event: 'delivered', sg_event_id: 'ev-1', nested: { a: [1, 'b'] } } },
   { provider: 'sendgrid', kind: 'failed', eventKey: 'ev-2', occurredAt: 1_764_633_601_000, providerMessageId: 'X1#8', messageId: 8, hardBounce: true, reason: '550 5.1.1 no such user', payload: { event: 'bounce' } },
   { provider: 'mailgun', kind: 'failed', eventKey: 'mg-3', occurredAt: 1_764_633_602_500, providerMessageId: '<m@mg>', hardBounce: false, reason: 'mailbox full', payload: { 'event-data': { severity: 'temporary' } } },
   { provider: 'twilio', kind: 'accepted', eventKey: 'SM9:sent', occurredAt: 1_764_633_603_000, providerMessageId: 'SM9', payload: { MessageSid: 'SM9', MessageStatus: 'sent' } },

@@ -2,7 +2,7 @@
 // Crier's delivery event. The webhook and the polling task both map through here, so an event
 // seen both ways has one eventKey and is stored once.
 import type { MessageEvent } from '../../domain/delivery.js';
-import { CRIER_COMMUNICATION_VARIABLE, CRIER_ID_VARIABLE } from './mailgun.request.js';
+import { CRIER_ID_VARIABLE } from './mailgun.request.js';
 
 export const PROVIDER = 'mailgun';
 
@@ -38,8 +38,6 @@ export function mapMailgunEvent(data: unknown): MappedEvent {
   const variables = isObject(data['user-variables']) ? data['user-variables'] : {};
   const crierId = variables[CRIER_ID_VARIABLE];
   const crier = typeof crierId === 'number' ? String(crierId) : text(crierId);
-  const communicationValue = variables[CRIER_COMMUNICATION_VARIABLE];
-  const communication = typeof communicationValue === 'number' ? String(communicationValue) : text(communicationValue);
   if (!messageId || !crier) return { ok: true, event: null };
 
   const status = isObject(data['delivery-status']) ? data['delivery-status'] : {};
@@ -53,7 +51,6 @@ export function mapMailgunEvent(data: unknown): MappedEvent {
     eventKey: id,
     providerMessageId: `${messageId}#${crier}`,
     ...(/^\d+$/.test(crier) ? { messageId: Number(crier) } : {}),
-    ...(communication !== undefined && /^\d{1,15}$/.test(communication) ? { communicationId: Number(communication) } : {}),
     kind,
     occurredAt: Math.round(timestamp * 1000),
     ...(reason && kind !== 'delivered' ? { reason } : {}),

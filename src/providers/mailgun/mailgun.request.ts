@@ -10,8 +10,6 @@ export const MAX_RECIPIENTS = 1000;
 
 /** The `v:` variable that carries Crier's message id into every webhook and event (`user-variables`). */
 export const CRIER_ID_VARIABLE = 'crier_message_id';
-/** And its communication's id (the intake counts a delivery by it without a lookup). */
-export const CRIER_COMMUNICATION_VARIABLE = 'crier_communication_id';
 
 export interface MailgunRequest {
   messages: OutgoingEmail[];
@@ -78,7 +76,6 @@ export function requestFields(messages: readonly OutgoingEmail[]): Field[] {
     part(`h:${header}`, `h:${header}`, (m) => m.headers[header] ?? '');
   // Always per recipient: the id ties every event back to its message.
   fields.push([`v:${CRIER_ID_VARIABLE}`, '%recipient.id%']);
-  if (messages.every((m) => m.communicationId !== undefined)) part(`v:${CRIER_COMMUNICATION_VARIABLE}`, CRIER_COMMUNICATION_VARIABLE, (m) => m.communicationId!);
   fields.push(['recipient-variables', JSON.stringify(variables)]);
   return fields;
 }

@@ -56,7 +56,7 @@ function eventKey(e: SendGridEvent): string {
   return text(e.sg_event_id) ?? `sha256:${createHash('sha256').update(JSON.stringify(e)).digest('base64url')}`;
 }
 
-/** Crier's own id of the message (or its communication), from a custom argument (when it is one). */
+/** Crier's own id of the message, from the custom argument (when it is one). */
 function crierId(id: string | undefined): number | undefined {
   if (id === undefined || id.length > 15) return undefined;
   const n = Number(id);
@@ -100,8 +100,6 @@ export function parseEvents(rawBody: Buffer, now: number): WebhookVerdict {
     };
     const messageId = crierId(crierMessageId);
     if (messageId !== undefined) event.messageId = messageId;
-    const communicationId = crierId(text(e.crier_communication_id));
-    if (communicationId !== undefined) event.communicationId = communicationId;
     if (mapped.hardBounce !== undefined) event.hardBounce = mapped.hardBounce;
     if (mapped.failure) event.reason = reasonOf(e);
     events.push(event);

@@ -31,17 +31,8 @@ export interface Personalization {
   subject: string;
   headers?: Record<string, string>;
   substitutions?: Record<string, string>;
-  custom_args: CustomArgs;
+  custom_args: { crier_message_id: string };
 }
-
-/** Come back as top-level fields of every event of the message (sendgrid.events.ts). */
-export interface CustomArgs {
-  crier_message_id: string;
-  crier_communication_id?: string;
-}
-
-const customArgs = (m: OutgoingEmail): CustomArgs =>
-  m.communicationId === undefined ? { crier_message_id: m.id } : { crier_message_id: m.id, crier_communication_id: m.communicationId };
 
 export interface MailSendBody {
   personalizations: Personalization[];
@@ -85,7 +76,7 @@ function personalization(m: OutgoingEmail, shared: boolean): Personalization {
     subject: m.subject,
     ...(Object.keys(m.headers).length > 0 ? { headers: m.headers } : {}),
     ...(shared ? { substitutions: { [HTML_TAG]: m.html, [TEXT_TAG]: m.text } } : {}),
-    custom_args: customArgs(m),
+    custom_args: { crier_message_id: m.id },
   };
 }
 
@@ -121,7 +112,7 @@ export function planRequests(batch: readonly OutgoingEmail[]): RequestPlan {
   const refused: Refusal[] = [];
   const open = new Map<string, Open[]>();
   for (const m of batch) {
-    if (bytes(customArgs(m)) >= MAIL_SEND_LIMITS.customArgsBytes) {
+    if (bytes({ crier_message_id: m.id }) >= MAIL_SEND_LIMITS.customArgsBytes) {
       refused.push({ id: m.id, code: 'custom_args_too_large', message: `SendGrid limits custom arguments to ${MAIL_SEND_LIMITS.customArgsBytes} bytes` });
       continue;
     }
