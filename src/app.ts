@@ -160,7 +160,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const unsubscribe = await UnsubscribeLinks.load(store.db, config.publicUrl);
   const unsubscribes = new UnsubscribeService({ store: sending.suppressions, links: unsubscribe, now });
   const sandbox = new SandboxService({ store });
-  const suppressions = new SuppressionsService({ store, limits: config.imports, defaultRegion: config.defaultRegion, now });
+  const suppressions = new SuppressionsService({ store, jobs: imports, limits: config.imports, defaultRegion: config.defaultRegion, now });
   const dispatcherFor = () =>
     createDispatcher({ config, logger, now, store, engine, sending, providers, renderer, unsubscribe, delivery, handOvers: metrics.handOvers, signal });
 

@@ -10,6 +10,7 @@ import { threadScript } from '../thread-script.js';
 import type { AccountImportOptions, AccountImportReport } from './accounts-import.js';
 import type { CsvLimits, CsvSource } from './csv-reader.js';
 import type { RecipientsImportOptions, RecipientsReport } from './recipients-import.js';
+import type { SuppressionImportOptions, SuppressionImportReport } from './suppressions-csv.js';
 
 export interface ImportJobsDeps {
   databaseUrl: string;
@@ -20,7 +21,9 @@ export interface ImportJobsDeps {
 
 export type ImportJob =
   | { kind: 'accounts'; options: AccountImportOptions }
-  | { kind: 'recipients'; communicationId: number; options: RecipientsImportOptions };
+  | { kind: 'recipients'; communicationId: number; options: RecipientsImportOptions }
+  /** `now`: the import's one timestamp (rows without their own date are suppressed as of it). */
+  | { kind: 'suppressions'; options: SuppressionImportOptions; now: number };
 
 export interface ImportThreadData extends ImportJobsDeps {
   job: ImportJob;
@@ -56,6 +59,10 @@ export class ImportJobs {
 
   recipients(communicationId: number, source: CsvSource, options: RecipientsImportOptions): Promise<RecipientsReport> {
     return this.run<RecipientsReport>({ kind: 'recipients', communicationId, options }, source);
+  }
+
+  suppressions(source: CsvSource, options: SuppressionImportOptions, now: number): Promise<SuppressionImportReport> {
+    return this.run<SuppressionImportReport>({ kind: 'suppressions', options, now }, source);
   }
 
   private async run<T>(job: ImportJob, source: CsvSource): Promise<T> {

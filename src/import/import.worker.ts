@@ -1,5 +1,5 @@
-// An import's thread (see import-thread.ts): opens a store of its own, runs one accounts or
-// recipients import over the chunks that arrive by message, posts its report or its error, and
+// An import's thread (see import-thread.ts): opens a store of its own, runs one accounts,
+// recipients or suppressions import over the chunks that arrive by message, posts its report or its error, and
 // closes the store. Messages in: { chunk }, { end }, { stop }; out: { reading }, { consumed },
 // { report }, { error }.
 import { parentPort, workerData } from 'node:worker_threads';
@@ -8,6 +8,7 @@ import { openStore, type Store } from '../store/store.js';
 import { importAccounts } from './accounts-import.js';
 import type { FromImportThread, ImportThreadData, ThreadError, ToImportThread } from './import-thread.js';
 import { importRecipients } from './recipients-import.js';
+import { importSuppressions } from './suppressions-csv.js';
 
 const { databaseUrl, limits, defaultRegion, attributeLimits, job } = workerData as ImportThreadData;
 const port = parentPort!;
@@ -36,9 +37,16 @@ async function* incoming(): AsyncGenerator<Uint8Array> {
 
 async function run(store: Store): Promise<unknown> {
   const source = { [Symbol.asyncIterator]: incoming };
-  return job.kind === 'accounts'
-    ? importAccounts({ store, limits, defaultRegion, attributeLimits }, source, job.options)
-    : importRecipients({ store, limits }, job.communicationId, source, job.options);
+  switch (job.kind) {
+    case 'accounts':
+      return importAccounts({ store, limits, defaultRegion, attributeLimits }, source, job.options);
+    case 'recipients':
+      return importRecipients({ store, limits }, job.communicationId, source, job.options);
+    case 'suppressions': {
+      const { now } = job;
+      return importSuppressions({ store, limits, defaultRegion, now: () => now }, source, job.options);
+    }
+  }
 }
 
 function toThreadError(err: unknown): ThreadError {

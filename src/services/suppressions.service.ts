@@ -7,6 +7,7 @@ import { normaliseEmail, PhoneNormaliser } from '../domain/account-fields.js';
 import type { SuppressionReason } from '../domain/delivery.js';
 import { CrierError } from '../domain/errors.js';
 import type { CsvLimits, CsvSource } from '../import/csv-reader.js';
+import type { ImportJobs } from '../import/import-thread.js';
 import { importSuppressions, type SuppressionImportOptions, type SuppressionImportReport } from '../import/suppressions-csv.js';
 import type { Store } from '../store/store.js';
 import {
@@ -51,6 +52,8 @@ export interface SuppressionsServiceDeps {
   store: Store;
   limits: CsvLimits;
   defaultRegion: CountryCode;
+  /** Where imports run for the server: on a thread of their own (import-thread.ts). Else on this one. */
+  jobs?: ImportJobs;
   now?: () => number;
 }
 
@@ -97,7 +100,8 @@ export class SuppressionsService {
   }
 
   import(source: CsvSource, options: SuppressionImportOptions): Promise<SuppressionImportReport> {
-    return importSuppressions({ ...this.deps, now: this.now }, source, options);
+    const { jobs } = this.deps;
+    return jobs ? jobs.suppressions(source, options, this.now()) : importSuppressions({ ...this.deps, now: this.now }, source, options);
   }
 
   private normalise(channel: AudienceChannel, raw: string): string {
