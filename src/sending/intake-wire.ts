@@ -27,7 +27,6 @@ export interface EventColumns {
   payloads: string;
 }
 
-
 export function toColumns(events: readonly DeliveryEvent[]): EventColumns {
   const n = events.length;
   // Filled by push: an array made at its length has holes, and V8 clones a holey array key by key
